@@ -12,6 +12,8 @@ D     input features per step
 H     hidden units
 V     vocabulary size
 G     gates stacked in one weight matrix (RNN 1, GRU 3, LSTM 4)
+J     nodes of a tree or forest, numbered in post-order (Tree-LSTM)
+N     most children of a node (N-ary Tree-LSTM)
 ====  =====================================================
 
 Tensors are time-major like ``torch.nn``: ``x`` is ``(T, B, D)`` and hidden states are
