@@ -1,1 +1,127 @@
-def main(argv=None):\n    raise SystemExit("not yet")
+"""``course-rnn``: the instructor's commands, each a thin layer over jupyter-book or nbgrader.
+
+::
+
+    course-rnn build                     the book, executed, to _build/html
+    course-rnn release ASSIGNMENT        solutions/ASSIGNMENT -> exercises/ASSIGNMENT
+    course-rnn grade ASSIGNMENT          autograde every submitted/*/ASSIGNMENT
+    course-rnn feedback ASSIGNMENT       feedback/*/ASSIGNMENT/*.html, hidden tests removed
+    course-rnn export                    every grade to grades.csv
+
+The notebooks always come from the course repository (the one around the current
+directory).  Grading happens in ``--course-dir`` (default: the repository), which holds
+nbgrader's ``submitted/``, ``autograded/``, ``feedback/`` and ``gradebook.db``.  Bad input
+is refused with one line per problem on stderr, exit status 1, and nothing written.
+"""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from course_rnn.grading.autograde import GRADED, SKIPPED, grade_all, scores
+from course_rnn.grading.errors import GradingError
+from course_rnn.grading.export import export_grades
+from course_rnn.grading.paths import Course
+from course_rnn.grading.release import release
+
+
+def build(args):
+    """Build the book with jupyter-book; a warning or a failing cell fails the build."""
+    course = Course.at()
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(course.repo),
+               "--warningiserror", "--keep-going"] + (["--all"] if args.all else [])
+    return subprocess.run(command, cwd=course.repo).returncode
+
+
+def release_command(args):
+    folder = release(Course.at(), args.assignment)
+    print(f"released {args.assignment} to {folder}")
+    return 0
+
+
+def grade(args):
+    course = Course.at(args.course_dir)
+    results = grade_all(course, args.assignment, workers=args.workers, force=args.force,
+                        skip_invalid=args.skip_invalid)
+    points = scores(course, args.assignment) if any(r.status == GRADED for r in results) else {}
+    for result in results:
+        score = points.get(result.student)
+        shown = f"{score[0]:g}/{score[1]:g}" if score and result.status in (GRADED, SKIPPED) else "-"
+        print(f"{result.student}\t{result.status}\t{shown}")
+        if result.status not in (GRADED, SKIPPED):
+            print(f"course-rnn: {result.student}: {result.message}", file=sys.stderr)
+    return 0 if all(r.status in (GRADED, SKIPPED) for r in results) else 1
+
+
+def feedback(args):
+    from course_rnn.grading.feedback import generate_feedback  # imports nbgrader: seconds
+
+    pages = generate_feedback(Course.at(args.course_dir), args.assignment)
+    print(f"wrote {len(pages)} feedback pages, hidden tests removed")
+    return 0
+
+
+def export(args):
+    print(f"wrote {export_grades(Course.at(args.course_dir), args.to)}")
+    return 0
+
+
+def _workers(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def parser():
+    """The argument parser: one subcommand per step of the instructor's workflow."""
+    top = argparse.ArgumentParser(
+        prog="course-rnn", description="Build the course book and grade its nbgrader assignments.")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    course_dir = dict(type=Path, default=None, metavar="DIR",
+                      help="nbgrader course directory with submitted/ (default: the repository)")
+
+    p = sub.add_parser("build", help="build the book to _build/html (warnings are errors)")
+    p.add_argument("--all", action="store_true", help="rebuild every page, not only the changed ones")
+    p.set_defaults(run=build)
+
+    p = sub.add_parser("release", help="write the student version of an assignment to exercises/")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help="folder name in solutions/, e.g. a01_rnn_forward_bptt")
+    p.set_defaults(run=release_command)
+
+    p = sub.add_parser("grade", help="autograde every submission of an assignment",
+                       description="Autograde DIR/submitted/*/ASSIGNMENT/. Every notebook is checked "
+                                   "first; an unreadable one stops everything unless --skip-invalid. "
+                                   "Exit status 1 if any submission was not graded.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--course-dir", **course_dir)
+    p.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="grade N submissions at a time (default 1)")
+    p.add_argument("--force", action="store_true", help="grade again submissions already autograded")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="grade the readable submissions even if some notebooks are not valid JSON")
+    p.set_defaults(run=grade)
+
+    p = sub.add_parser("feedback", help="write HTML feedback for every autograded submission")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--course-dir", **course_dir)
+    p.set_defaults(run=feedback)
+
+    p = sub.add_parser("export", help="write every grade to a CSV file (nbgrader's columns)")
+    p.add_argument("--course-dir", **course_dir)
+    p.add_argument("--to", type=Path, default=None, metavar="FILE",
+                   help="the CSV file to write (default: DIR/grades.csv)")
+    p.set_defaults(run=export)
+    return top
+
+
+def main(argv=None):
+    """Run ``course-rnn``; returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (GradingError, FileNotFoundError) as error:
+        for line in str(error).splitlines() or [type(error).__name__]:
+            print(f"course-rnn: error: {line}", file=sys.stderr)
+        return 1

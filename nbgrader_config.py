@@ -1,0 +1,21 @@
+"""nbgrader configuration: the repository root is the course directory.
+
+Instructors write assignments in ``solutions/`` (solutions and hidden tests), and
+``nbgrader generate_assignment ASSIGNMENT --force`` writes the student version to
+``exercises/``.  ``course-rnn grade/feedback/export`` pass these same settings to nbgrader
+for any course directory, so plain ``nbgrader`` commands run from here agree with them.
+"""
+
+c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "course-rnn"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+# nbgrader's feedback keeps the hidden tests, and the tracebacks of failing tests quote
+# their source; this preprocessor removes both before the HTML is written.
+c.GenerateFeedback.preprocessors = [
+    "course_rnn.grading.feedback.HideHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

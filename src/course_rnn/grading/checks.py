@@ -1,0 +1,82 @@
+"""Assertions that hidden tests use to compare a student's arrays with the reference.
+
+Every message names the quantity and what is wrong with it (type, shape, dtype, values,
+a mutated input) and never prints the expected values, so the feedback a student reads
+points at the mistake without giving the answer away.  Tolerances follow CS231n: in
+float64 a correct implementation agrees with the reference to about 1e-12, a wrong one
+is off by far more than ``rtol=1e-7``.
+"""
+
+import numpy as np
+
+RTOL = 1e-7
+ATOL = 1e-10
+
+
+def random_arrays(seed, **shapes):
+    """Standard normal float64 arrays of the given shapes, from one integer seed.
+
+    >>> a = random_arrays(0, x=(3, 2, 4), h0=(2, 5))
+    >>> a["x"].shape, a["h0"].dtype
+    ((3, 2, 4), dtype('float64'))
+    """
+    rng = np.random.default_rng(seed)
+    return {name: rng.standard_normal(shape) for name, shape in shapes.items()}
+
+
+def check_array(name, got, want, rtol=RTOL, atol=ATOL, hint=""):
+    """Assert that ``got`` is a float64 ndarray with ``want``'s shape and values.
+
+    ``hint`` is appended to the message when only the values are wrong; it should name a
+    concept to revisit (for example "the tanh derivative"), not the formula.
+    """
+    assert isinstance(got, np.ndarray), (
+        f"{name} should be a numpy array, but it is a {type(got).__name__}")
+    assert got.shape == want.shape, (
+        f"{name} has shape {got.shape}, expected {want.shape}")
+    assert got.dtype == np.float64, (
+        f"{name} has dtype {got.dtype}, expected float64 (do not cast the inputs)")
+    assert np.all(np.isfinite(got)), f"{name} contains NaN or infinity"
+    if not np.allclose(got, want, rtol=rtol, atol=atol):
+        error = np.max(np.abs(got - want) / np.maximum(np.abs(got) + np.abs(want), 1e-12))
+        raise AssertionError(
+            f"{name} has the right shape but wrong values (largest relative error "
+            f"{error:.1e}, allowed {rtol:.0e}). {hint}".rstrip())
+
+
+def check_unchanged(function_name, originals, arrays):
+    """Assert that a function left its array arguments exactly as they were.
+
+    ``originals`` are copies taken before the call, ``arrays`` the objects that were
+    passed; both dicts are keyed by argument name.
+    """
+    for name, before in originals.items():
+        assert np.array_equal(arrays[name], before), (
+            f"{function_name} modified its argument {name}; compute new arrays instead "
+            f"of changing the inputs in place")
+
+
+def check_tuple(name, got, length):
+    """Assert that ``got`` is a tuple or list of ``length`` items (a function's return)."""
+    assert isinstance(got, (tuple, list)), (
+        f"{name} should return a tuple of {length} arrays, but it returned a {type(got).__name__}")
+    assert len(got) == length, (
+        f"{name} should return {length} arrays, but it returned {len(got)}")
+
+
+def random_rnn_arrays(seed, T, B, D, H):
+    r"""Random float64 inputs for an Elman RNN, scaled like PyTorch's initialisation.
+
+    Weights are drawn with standard deviation :math:`1/\sqrt{\text{fan-in}}` so that tanh
+    is not saturated and gradients through time do not vanish in a few steps: a test that
+    compares early-time gradients must see them.  Returns a dict with ``x (T, B, D)``,
+    ``h0 (B, H)``, ``W_ih (H, D)``, ``W_hh (H, H)``, ``b_ih (H,)``, ``b_hh (H,)`` and the
+    upstream gradient ``dhs (T, B, H)``.
+    """
+    a = random_arrays(seed, x=(T, B, D), h0=(B, H), W_ih=(H, D), W_hh=(H, H),
+                      b_ih=(H,), b_hh=(H,), dhs=(T, B, H))
+    a["W_ih"] /= np.sqrt(D)
+    a["W_hh"] /= np.sqrt(H)
+    a["b_ih"] *= 0.5
+    a["b_hh"] *= 0.5
+    return a

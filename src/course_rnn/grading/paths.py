@@ -1,0 +1,64 @@
+"""Where the course lives: the repository (notebooks) and the course directory (grades).
+
+``Course.repo`` has ``nbgrader_config.py``, ``solutions/<assignment>/`` and
+``exercises/<assignment>/``.  ``Course.course_dir`` has nbgrader's
+``submitted/<student>/<assignment>/``, ``autograded/...``, ``feedback/...`` and
+``gradebook.db``; it is the repository unless the instructor grades elsewhere.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SOURCE = "solutions"
+RELEASE = "exercises"
+COURSE_ID = "course-rnn"
+
+
+@dataclass(frozen=True)
+class Course:
+    """The repository that holds the assignments and the folder where grading happens."""
+
+    repo: Path
+    course_dir: Path
+
+    @classmethod
+    def at(cls, course_dir=None, repo=None):
+        """The course for ``course_dir`` (default: the repository), both made absolute."""
+        repo = Path(repo).resolve() if repo is not None else find_repo()
+        course_dir = Path(course_dir).resolve() if course_dir is not None else repo
+        return cls(repo=repo, course_dir=course_dir)
+
+    def source(self, assignment):
+        """``solutions/<assignment>``: the instructor notebooks, with solutions and hidden tests."""
+        return self.repo / SOURCE / assignment
+
+    def release(self, assignment):
+        """``exercises/<assignment>``: the student version."""
+        return self.repo / RELEASE / assignment
+
+    def step(self, name):
+        """An nbgrader step folder of the course directory: submitted, autograded or feedback."""
+        return self.course_dir / name
+
+    def notebooks(self, assignment):
+        """The instructor notebooks of an assignment, sorted by name."""
+        return sorted(self.source(assignment).glob("*.ipynb"))
+
+
+def find_repo(start=None):
+    """The course repository: the nearest folder above ``start`` (default: the current
+    directory) with ``nbgrader_config.py`` and ``solutions/``, else the checkout this package
+    was installed from in editable mode."""
+    start = (Path.cwd() if start is None else Path(start)).resolve()
+    checkout = Path(__file__).resolve().parents[3]  # src/course_rnn/grading/paths.py
+    for folder in [start, *start.parents, checkout]:
+        if (folder / "nbgrader_config.py").is_file() and (folder / SOURCE).is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"no course repository found above {start} (a folder with nbgrader_config.py and "
+        f"{SOURCE}/); run course-rnn from inside the course repository")
+
+
+def gradebook_url(course):
+    """nbgrader's default gradebook of the course directory, as an SQLAlchemy URL."""
+    return f"sqlite:///{course.course_dir / 'gradebook.db'}"

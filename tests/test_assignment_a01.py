@@ -1,0 +1,298 @@
+"""Assignment a01_rnn_forward_bptt: the instructor notebook, its release, and its hidden tests.
+
+The fast tests run the notebook's cells in this process: the solution must agree with
+torch autograd and finite differences, and each classic mistake must fail exactly the
+hidden tests meant to catch it.  The slow ones run nbval and nbgrader itself.
+"""
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from course_rnn.gradcheck import numerical_gradient_array, relative_error
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "a01_rnn_forward_bptt"
+SOURCE = REPO / "solutions" / ASSIGNMENT / "rnn_forward_bptt.ipynb"
+RELEASE = REPO / "exercises" / ASSIGNMENT / "rnn_forward_bptt.ipynb"
+HIDDEN_TESTS = ("test_rnn_step_forward", "test_rnn_forward", "test_rnn_backward_one_step",
+                "test_rnn_backward_through_time")
+
+# Classic mistakes, written into the solution cell they belong to as a student would:
+# name -> (grade_id of the solution cell, correct code, wrong code, hidden tests it fails).
+BUGS = {
+    "no_gradient_accumulation_across_time": (
+        "rnn_backward", "(dhs[t] + dh_next)", "dhs[t]", {"test_rnn_backward_through_time"}),
+    "wrong_tanh_derivative": (
+        "rnn_backward", "(1 - hs[t] ** 2)", "(1 - hs[t])",
+        {"test_rnn_backward_one_step", "test_rnn_backward_through_time"}),
+    "off_by_one_in_time": (
+        "rnn_backward", "h_prev = hs[t - 1] if t > 0 else h0", "h_prev = hs[t]",
+        {"test_rnn_backward_one_step", "test_rnn_backward_through_time"}),
+}
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def source_of(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def cells_by_grade_id(nb):
+    return {nbgrader_meta(c)["grade_id"]: c for c in nb["cells"] if "grade_id" in nbgrader_meta(c)}
+
+
+def regions(source, begin, end):
+    """Lines strictly inside ``### BEGIN X`` / ``### END X`` regions."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def student_code(grade_id, bug=None):
+    """The solution cell ``grade_id`` as a student would write it: markers gone, maybe a bug."""
+    code = source_of(cells_by_grade_id(read(SOURCE))[grade_id])
+    code = "\n".join(line for line in code.splitlines() if "### BEGIN SOLUTION" not in line
+                     and "### END SOLUTION" not in line)
+    if bug is not None and BUGS[bug][0] == grade_id:
+        _, right, wrong, _ = BUGS[bug]
+        assert code.count(right) == 1, f"the solution no longer contains {right!r}; update BUGS"
+        code = code.replace(right, wrong)
+    return code
+
+
+def student_notebook(bug=None):
+    """The released notebook with every solution cell filled in (with ``bug`` if given)."""
+    nb = read(RELEASE)
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            cell["source"] = student_code(meta["grade_id"], bug)
+    return nb
+
+
+def as_autograded(submission):
+    """What autograde runs: the instructor notebook (hidden tests restored) with the
+    submission's solution cells."""
+    answers = {nbgrader_meta(c)["grade_id"]: source_of(c) for c in submission["cells"]
+               if nbgrader_meta(c).get("solution")}
+    nb = read(SOURCE)
+    for cell in nb["cells"]:
+        if nbgrader_meta(cell).get("solution"):
+            cell["source"] = answers[nbgrader_meta(cell)["grade_id"]]
+    return nb
+
+
+def run_cells(nb):
+    """Execute the code cells of ``nb`` in one namespace; {grade_id: exception or None}."""
+    namespace, outcome = {"__name__": "__main__"}, {}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            exec(compile(source_of(cell), "<cell>", "exec"), namespace)
+            error = None
+        except Exception as exc:  # a failing test cell is an outcome, not a test error
+            error = exc
+        if "grade_id" in nbgrader_meta(cell):
+            outcome[nbgrader_meta(cell)["grade_id"]] = error
+    return namespace, outcome
+
+
+@pytest.fixture(scope="module")
+def solution():
+    """The namespace of the instructor notebook after running it top to bottom."""
+    namespace, outcome = run_cells(read(SOURCE))
+    failed = {k: repr(v) for k, v in outcome.items() if v is not None}
+    assert not failed, f"cells of the solution notebook failed: {failed}"
+    return namespace
+
+
+def torch_rnn(x, h0, W_ih, W_hh, b_ih, b_hh):
+    """torch.nn.RNN in float64 with the given weights: hs and the module (for its grads)."""
+    T, B, D = x.shape
+    rnn = torch.nn.RNN(D, W_hh.shape[0], dtype=torch.float64)
+    with torch.no_grad():
+        for name, value in (("weight_ih_l0", W_ih), ("weight_hh_l0", W_hh),
+                            ("bias_ih_l0", b_ih), ("bias_hh_l0", b_hh)):
+            getattr(rnn, name).copy_(torch.from_numpy(value))
+    xt = torch.from_numpy(x).requires_grad_()
+    h0t = torch.from_numpy(h0)[None].clone().requires_grad_()
+    hs, _ = rnn(xt, h0t)
+    return hs, rnn, xt, h0t
+
+
+def random_problem(seed, T=5, B=3, D=4, H=6):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((T, B, D)), rng.standard_normal((B, H)),
+            rng.standard_normal((H, D)) / 2, rng.standard_normal((H, H)) / 2,
+            rng.standard_normal(H), rng.standard_normal(H))
+
+
+def test_solution_forward_matches_torch_nn_rnn(solution):
+    args = random_problem(0)
+    hs = solution["rnn_forward"](*args)
+    want, *_ = torch_rnn(*args)
+    np.testing.assert_allclose(hs, want.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_solution_backward_matches_torch_autograd(solution):
+    x, h0, W_ih, W_hh, b_ih, b_hh = random_problem(1)
+    hs = solution["rnn_forward"](x, h0, W_ih, W_hh, b_ih, b_hh)
+    dhs = np.random.default_rng(2).standard_normal(hs.shape)
+    got = solution["rnn_backward"](dhs, x, h0, hs, W_ih, W_hh, b_ih, b_hh)
+    hs_t, rnn, xt, h0t = torch_rnn(x, h0, W_ih, W_hh, b_ih, b_hh)
+    (hs_t * torch.from_numpy(dhs)).sum().backward()
+    want = (xt.grad, h0t.grad[0], rnn.weight_ih_l0.grad, rnn.weight_hh_l0.grad,
+            rnn.bias_ih_l0.grad, rnn.bias_hh_l0.grad)
+    for name, g, w in zip(("dx", "dh0", "dW_ih", "dW_hh", "db_ih", "db_hh"), got, want):
+        assert relative_error(g, w.numpy()) < 1e-10, name
+
+
+def test_solution_backward_matches_finite_differences(solution):
+    x, h0, W_ih, W_hh, b_ih, b_hh = args = random_problem(3, T=3, B=2, D=2, H=3)
+    hs = solution["rnn_forward"](*args)
+    dhs = np.random.default_rng(4).standard_normal(hs.shape)
+    got = solution["rnn_backward"](dhs, x, h0, hs, W_ih, W_hh, b_ih, b_hh)
+    for array, grad in zip(args, got):
+        numeric = numerical_gradient_array(lambda: solution["rnn_forward"](*args), array, dhs)
+        assert relative_error(grad, numeric) < 1e-7
+
+
+def test_reference_solution_passes_every_hidden_test():
+    _, outcome = run_cells(as_autograded(student_notebook()))
+    assert {k: outcome[k] for k in HIDDEN_TESTS} == dict.fromkeys(HIDDEN_TESTS)
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_each_classic_mistake_fails_exactly_the_hidden_tests_meant_to_catch_it(bug):
+    _, outcome = run_cells(as_autograded(student_notebook(bug)))
+    failed = {k for k in HIDDEN_TESTS if outcome[k] is not None}
+    assert failed == BUGS[bug][3]
+    for k in failed:
+        assert isinstance(outcome[k], AssertionError), (k, outcome[k])
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_visible_self_check_catches_each_classic_mistake(bug):
+    _, outcome = run_cells(student_notebook(bug))
+    assert isinstance(outcome["check_rnn_backward"], AssertionError)
+
+
+def test_hidden_test_messages_do_not_print_expected_values():
+    _, outcome = run_cells(as_autograded(student_notebook("wrong_tanh_derivative")))
+    message = str(outcome["test_rnn_backward_one_step"])
+    assert "wrong values" in message and "[" not in message, message
+
+
+def test_untouched_release_fails_every_hidden_test():
+    _, outcome = run_cells(as_autograded(read(RELEASE)))
+    assert all(isinstance(outcome[k], NotImplementedError) for k in HIDDEN_TESTS)
+
+
+def test_points_add_up_to_ten_and_match_each_part_heading():
+    nb = read(SOURCE)
+    points, part, declared = {}, None, {}
+    for cell in nb["cells"]:
+        heading = re.match(r"## Part (\w) \((\d+) points?\)", source_of(cell))
+        if cell["cell_type"] == "markdown" and heading:
+            part, declared[heading[1]] = heading[1], int(heading[2])
+        elif nbgrader_meta(cell).get("grade"):
+            points[part] = points.get(part, 0) + nbgrader_meta(cell)["points"]
+    assert points == declared
+    assert sum(points.values()) == 10
+
+
+def test_test_cells_start_with_a_docstring_and_never_end_with_a_value():
+    for grade_id, cell in cells_by_grade_id(read(SOURCE)).items():
+        if nbgrader_meta(cell)["solution"]:
+            continue
+        body = ast.parse(source_of(cell)).body
+        if grade_id.startswith(("test_", "check_")):
+            assert isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant), grade_id
+        last = body[-1]
+        is_print = (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+                    and getattr(last.value.func, "id", "") == "print")
+        assert not isinstance(last, ast.Expr) or is_print, f"{grade_id} ends with an expression"
+
+
+def test_every_hidden_test_cell_hides_its_whole_body_and_is_graded():
+    for grade_id in HIDDEN_TESTS:
+        cell = cells_by_grade_id(read(SOURCE))[grade_id]
+        meta = nbgrader_meta(cell)
+        assert meta["grade"] and meta["locked"] and meta["points"] > 0 and meta["schema_version"] == 3
+        code = [l for l in source_of(cell).split("### BEGIN HIDDEN TESTS")[0].splitlines() if l]
+        assert ast.parse("\n".join(code)).body[0].value.value.startswith("Hidden test")
+        assert source_of(cell).rstrip().endswith("### END HIDDEN TESTS")
+
+
+def test_student_facing_code_does_not_import_the_reference_package():
+    for cell in read(RELEASE)["cells"]:
+        if cell["cell_type"] == "code":
+            assert "course_rnn" not in source_of(cell)
+
+
+def test_source_notebook_has_no_outputs():
+    for cell in read(SOURCE)["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_release_contains_no_solution_and_no_hidden_test_line():
+    release = "\n".join(source_of(c) for c in read(RELEASE)["cells"])
+    source = [source_of(c) for c in read(SOURCE)["cells"]]
+    secret = [line.strip() for s in source for line in
+              regions(s, "### BEGIN SOLUTION", "### END SOLUTION")
+              + regions(s, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+    assert len(secret) > 40
+    leaked = [line for line in secret if len(line) > 8 and line in release]
+    assert leaked == []
+    assert "BEGIN SOLUTION" not in release and "HIDDEN TESTS" not in release
+    assert release.count("raise NotImplementedError()") == 3
+
+
+def comparable(nb):
+    """Cell type, source and nbgrader metadata: what a release consists of."""
+    return [(c["cell_type"], source_of(c), nbgrader_meta(c)) for c in nb["cells"]]
+
+
+@pytest.mark.slow
+def test_exercises_are_exactly_what_nbgrader_generates_from_solutions(tmp_path):
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
+                    "--no-db", f"--CourseDirectory.release_directory={tmp_path}"],
+                   cwd=REPO, env=env, check=True, capture_output=True)
+    fresh = sorted((tmp_path / ASSIGNMENT).glob("*.ipynb"))
+    committed = sorted((REPO / "exercises" / ASSIGNMENT).glob("*.ipynb"))
+    assert [p.name for p in fresh] == [p.name for p in committed]
+    for new, old in zip(fresh, committed):
+        assert comparable(read(new)) == comparable(read(old)), (
+            f"{old} is stale: run `course-rnn release {ASSIGNMENT}`")
+
+
+@pytest.mark.slow
+def test_solution_notebooks_run_top_to_bottom_under_nbval():
+    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+                           str(REPO / "solutions" / ASSIGNMENT)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]
