@@ -1,0 +1,176 @@
+r"""Character-level language modelling on tiny Shakespeare: the course's CharLM, trained with
+:func:`course_rnn.train.fit`, against a min-char-rnn-style baseline in numpy, measured in the
+same run.
+
+The baseline is the algorithm of Karpathy's min-char-rnn.py (2015): a vanilla RNN with 100
+tanh units over one-hot characters, batch 1, windows of 25 characters with the hidden state
+carried between them, backpropagation through time by hand, gradients clipped elementwise
+to [-5, 5], Adagrad with learning rate 0.1, weights from N(0, 0.01^2).  Both models train for
+the same wall-clock budget, then both are scored on the same held-out text (the validation
+split, cut into 10 contiguous streams read with the state carried) in nats per character.
+
+    python benchmarks/bench_char_lm.py [--budget 60] [--hidden 64] [--batch 256] [--bptt 64] [--threads 2]
+
+Reports characters per second of training and validation loss, and the ratios.  Timings
+are noisy on shared machines: both sides run in the same process, one after the other.
+"""
+
+import argparse
+import math
+import os
+import time
+
+import numpy as np
+import torch
+
+from course_rnn.data.batching import batchify, bptt_windows
+from course_rnn.data.shakespeare import load_tinyshakespeare
+from course_rnn.data.vocab import CharVocab
+from course_rnn.models import CharLM
+from course_rnn.train import evaluate, fit, seed_everything
+
+VAL_STREAMS = 10  # validation read as 10 streams of 5,577 characters, each from a zero state
+
+
+class MinCharRNN:
+    r"""Vanilla RNN language model, batch 1, trained by BPTT by hand with Adagrad.
+
+    .. math::
+        h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h), \qquad
+        p_t = \mathrm{softmax}(W_{hy} h_t + b_y), \qquad
+        L = -\textstyle\sum_t \ln p_t[y_t]
+
+    x_t is one-hot, so :math:`W_{xh} x_t` is column x_t of :math:`W_{xh}`.
+    """
+
+    def __init__(self, V, H=100, T=25, lr=0.1, seed=0):
+        rng = np.random.default_rng(seed)
+        self.V, self.H, self.T, self.lr = V, H, T, lr
+        self.params = {"W_xh": rng.standard_normal((H, V)) * 0.01,
+                       "W_hh": rng.standard_normal((H, H)) * 0.01,
+                       "W_hy": rng.standard_normal((V, H)) * 0.01,
+                       "b_h": np.zeros(H), "b_y": np.zeros(V)}
+        self.memory = {k: np.zeros_like(v) for k, v in self.params.items()}  # Adagrad's sum of g^2
+
+    def loss_and_grads(self, inputs, targets, h_prev):
+        """Forward over one window, then BPTT; returns loss (nats, summed), grads, last h."""
+        p = self.params
+        T = len(inputs)
+        hs = np.empty((T + 1, self.H))
+        hs[0] = h_prev
+        probs = np.empty((T, self.V))
+        loss = 0.0
+        for t in range(T):
+            hs[t + 1] = np.tanh(p["W_xh"][:, inputs[t]] + p["W_hh"] @ hs[t] + p["b_h"])
+            y = p["W_hy"] @ hs[t + 1] + p["b_y"]
+            e = np.exp(y - y.max())
+            probs[t] = e / e.sum()
+            loss -= math.log(probs[t, targets[t]])
+        g = {k: np.zeros_like(v) for k, v in p.items()}
+        dh_next = np.zeros(self.H)
+        for t in reversed(range(T)):
+            dy = probs[t].copy()
+            dy[targets[t]] -= 1.0  # softmax + cross-entropy: p - onehot(y)
+            g["W_hy"] += np.outer(dy, hs[t + 1])
+            g["b_y"] += dy
+            dh = p["W_hy"].T @ dy + dh_next
+            da = (1.0 - hs[t + 1] ** 2) * dh  # through tanh
+            g["b_h"] += da
+            g["W_xh"][:, inputs[t]] += da
+            g["W_hh"] += np.outer(da, hs[t])
+            dh_next = p["W_hh"].T @ da
+        return loss, g, hs[T]
+
+    def train(self, ids, seconds):
+        """Adagrad on consecutive windows of ``ids`` for ``seconds``; returns characters seen."""
+        h, position, chars = np.zeros(self.H), 0, 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            if position + self.T + 1 > len(ids):  # wrap around to the start with a fresh state
+                h, position = np.zeros(self.H), 0
+            window = ids[position:position + self.T + 1]
+            _, grads, h = self.loss_and_grads(window[:-1], window[1:], h)
+            for name, param in self.params.items():
+                g = np.clip(grads[name], -5.0, 5.0)
+                self.memory[name] += g * g
+                param -= self.lr * g / np.sqrt(self.memory[name] + 1e-8)
+            position += self.T
+            chars += self.T
+        return chars
+
+    def evaluate(self, streams):
+        """Mean negative log-likelihood in nats of every next character, streams (T_total, B)
+        read in parallel (the batch only makes it faster: each column is its own stream)."""
+        p = self.params
+        h, nll = np.zeros((streams.shape[1], self.H)), 0.0  # (B, H)
+        for t in range(streams.shape[0] - 1):
+            h = np.tanh(p["W_xh"].T[streams[t]] + h @ p["W_hh"].T + p["b_h"])
+            y = h @ p["W_hy"].T + p["b_y"]  # (B, V)
+            nll += np.sum(np.logaddexp.reduce(y, axis=1) - y[np.arange(len(y)), streams[t + 1]])
+        return nll / ((streams.shape[0] - 1) * streams.shape[1])
+
+
+def train_charlm(train_ids, V, seconds, args):
+    """CharLM through course_rnn.train.fit until the budget runs out; returns (model, chars)."""
+    model = CharLM(V, args.hidden, num_layers=1, cell=args.cell, embedding_size=args.embedding)
+    data = batchify(train_ids, args.batch)  # (T_total, B)
+    start = time.perf_counter()
+
+    def out_of_time(event, history):
+        return time.perf_counter() - start >= seconds
+
+    history = fit(model, lambda: bptt_windows(data, args.bptt), task="lm", lr=args.lr, epochs=None,
+                  max_steps=10**9, clip=5.0, progress=False, callbacks=[out_of_time])
+    return model, history.step * args.bptt * args.batch
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=float, default=60.0, help="training seconds for each model")
+    parser.add_argument("--cell", default="lstm", choices=["rnn", "lstm", "gru"])
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--embedding", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--bptt", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--threads", type=int, default=2)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args([] if argv is None and __name__ != "__main__" else argv)
+    torch.set_num_threads(args.threads)
+    seed_everything(0)
+    vocab = CharVocab(load_tinyshakespeare(), pad=False, unk=False)  # V = 65
+    V = len(vocab)
+    train_ids = np.array(vocab.encode(load_tinyshakespeare("train")), dtype=np.int64)
+    val_ids = np.array(vocab.encode(load_tinyshakespeare("validation")), dtype=np.int64)
+    print(f"tiny Shakespeare: V={V}, {len(train_ids):,} training and {len(val_ids):,} validation "
+          f"characters; {args.budget:g} s of training each; torch threads {args.threads}", flush=True)
+
+    baseline = MinCharRNN(V)
+    baseline_chars = baseline.train(train_ids, args.budget)
+    # the same held-out text for both: the validation split as VAL_STREAMS contiguous streams
+    val_streams = batchify(val_ids, VAL_STREAMS)  # (T_total, VAL_STREAMS)
+    baseline_val = baseline.evaluate(val_streams)
+    print(f"  min-char-rnn (numpy): {baseline_chars:,} characters, val {baseline_val:.3f} nats/char", flush=True)
+
+    model, chars = train_charlm(train_ids, V, args.budget, args)
+    val = evaluate(model, [(val_streams[:-1], val_streams[1:])], task="lm")["loss"]
+    print(f"  CharLM ({args.cell}):      {chars:,} characters, val {val:.3f} nats/char", flush=True)
+
+    rows = [("min-char-rnn numpy (RNN 100, B=1, T=25, Adagrad)", baseline_chars / args.budget, baseline_val),
+            (f"course CharLM {args.cell.upper()} {args.hidden} (E={args.embedding}, B={args.batch}, "
+             f"T={args.bptt}, Adam)", chars / args.budget, val)]
+    print(f"\n{'model':<58} {'chars/s':>10} {'val nats/char':>14} {'val bpc':>8}")
+    for name, speed, loss in rows:
+        print(f"{name:<58} {speed:>10,.0f} {loss:>14.3f} {loss / math.log(2):>8.3f}")
+    print(f"{'ratio (CharLM / baseline)':<58} {rows[1][1] / rows[0][1]:>9.1f}x "
+          f"{rows[1][2] / rows[0][2]:>13.2f}x")
+    print("targets: >= 20x the characters per second, and a lower validation loss at equal time")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} CPUs (other processes slow multi-threaded torch the most)")
+
+
+if __name__ == "__main__":
+    main()
