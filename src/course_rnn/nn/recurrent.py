@@ -8,10 +8,15 @@ architecture's module only writes the loop over time of one layer in one directi
   dropout=0.0, bidirectional=False, device=None, dtype=None)``;
 - parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
   (suffix ``_reverse`` for the backward direction), shapes ``(G*H, D)``, ``(G*H, H)``,
-  ``(G*H,)``, initialised uniform in :math:`(-1/\sqrt{H}, 1/\sqrt{H})`;
+  ``(G*H,)``, initialised uniform in :math:`(-1/\sqrt{H}, 1/\sqrt{H})`; with an LSTM's
+  ``proj_size = P > 0``, also ``weight_hr_l{k} (P, H)``, and ``h`` has P features instead
+  of H (so ``W_hh`` is ``(G*H, P)`` and layers above the first read ``P * num_directions``);
 - call ``module(input, hx=None)``: input ``(T, B, D)`` (``(B, T, D)`` with batch_first,
   ``(T, D)`` unbatched, or a ``PackedSequence``); states ``(num_layers * num_directions,
   B, H)``, zeros when missing; returns ``output, h_n`` (LSTM: ``output, (h_n, c_n)``).
+
+:class:`RecurrentCell` does the same for the one-step ``LSTMCell`` and ``GRUCell``.  The
+small functions at the end are the pieces every loop over time uses.
 """
 
 import math
@@ -25,11 +30,13 @@ class Recurrent(nn.Module):
     """Base class of the course's drop-ins for ``torch.nn.RNN``, ``LSTM`` and ``GRU``.
 
     Subclasses set ``gates`` (G) and ``state_names`` (``("h",)`` or ``("h", "c")``) and
-    implement :meth:`_run_layer`.
+    implement :meth:`_run_layer`.  Only the LSTM sets ``proj_size`` (before calling
+    ``__init__``): 0 means no projection.
     """
 
     gates = 1
     state_names = ("h",)
+    proj_size = 0
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
@@ -45,17 +52,24 @@ class Recurrent(nn.Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         factory = {"device": device, "dtype": dtype}
-        G, H = self.gates, hidden_size
+        G, H, P = self.gates, hidden_size, self.output_size
         for layer in range(num_layers):
-            D = input_size if layer == 0 else H * self.num_directions
+            D = input_size if layer == 0 else P * self.num_directions
             for suffix in self._suffixes():
                 name = f"l{layer}{suffix}"
                 self.register_parameter(f"weight_ih_{name}", nn.Parameter(torch.empty(G * H, D, **factory)))
-                self.register_parameter(f"weight_hh_{name}", nn.Parameter(torch.empty(G * H, H, **factory)))
+                self.register_parameter(f"weight_hh_{name}", nn.Parameter(torch.empty(G * H, P, **factory)))
                 if bias:
                     self.register_parameter(f"bias_ih_{name}", nn.Parameter(torch.empty(G * H, **factory)))
                     self.register_parameter(f"bias_hh_{name}", nn.Parameter(torch.empty(G * H, **factory)))
+                if self.proj_size:
+                    self.register_parameter(f"weight_hr_{name}", nn.Parameter(torch.empty(P, H, **factory)))
         self.reset_parameters()
+
+    @property
+    def output_size(self):
+        """Features of ``h`` (and of each direction's output): ``proj_size`` if set, else H."""
+        return self.proj_size or self.hidden_size
 
     @property
     def num_directions(self):
@@ -128,20 +142,22 @@ class Recurrent(nn.Module):
         return output, self._pack_states(final_states)
 
     def _initial_states(self, hx, B, x, unbatched):
-        shape = (self.num_layers * self.num_directions, B, self.hidden_size)
+        L = self.num_layers * self.num_directions
+        # h has output_size features, the LSTM's cell c always hidden_size
+        shapes = [(L, B, self.output_size if name == "h" else self.hidden_size) for name in self.state_names]
         if hx is None:
-            return [x.new_zeros(shape) for _ in self.state_names]
+            return [x.new_zeros(shape) for shape in shapes]
         given = hx if isinstance(hx, (tuple, list)) else (hx,)
         if len(given) != len(self.state_names):
             names = ", ".join(f"{n}_0" for n in self.state_names)
             raise ValueError(f"{type(self).__name__} expects hx = ({names}); got {len(given)} tensor(s)")
         states = []
-        for name, s in zip(self.state_names, given):
+        for name, shape, s in zip(self.state_names, shapes, given):
             if unbatched:
                 s = s.unsqueeze(1)
             if tuple(s.shape) != shape:
-                raise ValueError(f"initial state {name}_0 must have shape {shape} "
-                                 f"(num_layers * num_directions, B, H); got {tuple(s.shape)}")
+                raise ValueError(f"initial state {name}_0 must have shape {shape} (num_layers * "
+                                 f"num_directions, B, features); got {tuple(s.shape)}")
             states.append(s)
         return states
 
@@ -178,20 +194,113 @@ def time_steps(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
-def input_projection(x, W_ih, b_ih):
-    """``x_t W_ih^T + b_ih`` for every t at once: one (T*B, D) x (D, G*H) product, not T small ones."""
-    out = x @ W_ih.T  # (T, B, G*H)
-    return out if b_ih is None else out + b_ih
+def input_projection(x, W_ih, b_ih, b_hh=None):
+    """``x_t W_ih^T + b_ih (+ b_hh)`` for every t at once: one (T*B, D) x (D, G*H) product, not T small ones."""
+    if b_ih is None:
+        return x @ W_ih.T  # (T, B, G*H)
+    b = b_ih if b_hh is None else b_ih + b_hh
+    # addmm adds the bias inside the product, saving a pass over (T, B, G*H) both ways
+    return torch.addmm(b, x.reshape(-1, x.shape[-1]), W_ih.T).view(*x.shape[:-1], -1)
 
 
-def keep_where(mask_t, new, old):
-    """``new`` where the sequence is still running at this step, else ``old`` (mask_t: (B,))."""
+def keep_where(mask_t, new, old, out=None):
+    """``new`` where the sequence is still running at this step, else ``old`` (mask_t: (B,)).
+
+    Without a mask that is ``new`` itself, not a copy, even when ``out`` is given.
+    """
     if mask_t is None:
         return new
-    return torch.where(mask_t.unsqueeze(1), new, old)
+    return torch.where(mask_t.unsqueeze(1), new, old, out=out)
+
+
+def sum_over_time_of_outer(da, states, s0, reverse):
+    """sum_t da_t^T s_{t-1} (s_{t+1} in reverse, s0 at the first step): (G*H, K), in two products.
+
+    da: (T, B, G*H); states: (T, B, K), s_t for every t; s0: (B, K).
+    """
+    if reverse:
+        return sum_of_outer(da[:-1], states[1:]) + da[-1].T @ s0
+    return sum_of_outer(da[1:], states[:-1]) + da[0].T @ s0
+
+
+def sum_of_outer(da, s):
+    """Sum over t and b of da[t, b]^T s[t, b]: (T, B, G*H), (T, B, K) -> (G*H, K)."""
+    return da.reshape(-1, da.shape[-1]).T @ s.reshape(-1, s.shape[-1])
+
+
+def tanh(x, out=None):
+    r""":math:`\tanh(x)`, computed as :math:`2\sigma(2x) - 1` (the same function).
+
+    Why not ``torch.tanh``: it splits even one step's (B, H) tensor across threads, and when
+    the machine is busy, waiting for the other thread costs a hundred times the arithmetic
+    (measured with 2 threads on a shared machine: 2 us alone, 0.2 to 6 ms when another process
+    held the other core).  ``torch.sigmoid`` stays on one thread at this size.  Used in the
+    loops over time; one step of a cell can afford ``torch.tanh``.  The two agree to within a
+    rounding error of 1 (absolute, not relative to a tiny tanh(x)), which is all that the sums
+    of gates it feeds can see.
+    """
+    y = torch.sigmoid(2 * x, out=out)
+    return y.mul_(2).sub_(1)
 
 
 def _check_sizes(**sizes):
     for name, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"{name}={value!r} must be a positive integer")
+
+
+class RecurrentCell(nn.Module):
+    """Base class of the course's drop-ins for ``torch.nn.LSTMCell`` and ``GRUCell``: one step.
+
+    Parameters ``weight_ih (G*H, D)``, ``weight_hh (G*H, H)``, ``bias_ih``, ``bias_hh
+    (G*H,)``, uniform in :math:`(-1/\\sqrt{H}, 1/\\sqrt{H})` like ``torch.nn``.
+    """
+
+    gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__()
+        _check_sizes(input_size=input_size, hidden_size=hidden_size)
+        factory = {"device": device, "dtype": dtype}
+        G, H = self.gates, hidden_size
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        self.weight_ih = nn.Parameter(torch.empty(G * H, input_size, **factory))
+        self.weight_hh = nn.Parameter(torch.empty(G * H, H, **factory))
+        if bias:
+            self.bias_ih = nn.Parameter(torch.empty(G * H, **factory))
+            self.bias_hh = nn.Parameter(torch.empty(G * H, **factory))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        k = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            nn.init.uniform_(weight, -k, k)
+
+    def _batched(self, input, states):
+        """Check the shapes; return x (B, D), the states as (B, H) (zeros when None), unbatched."""
+        name = type(self).__name__
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{name}: input must be (B, D) or unbatched (D,); got shape {tuple(input.shape)}")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: input has {input.shape[-1]} features but the cell was built "
+                             f"with input_size={self.input_size}")
+        unbatched = input.dim() == 1
+        x = input.unsqueeze(0) if unbatched else input
+        shape = (x.shape[0], self.hidden_size)
+        batched_states = []
+        for s in states:
+            if s is None:
+                s = x.new_zeros(shape)
+            elif unbatched:
+                s = s.unsqueeze(0)
+            if tuple(s.shape) != shape:
+                raise ValueError(f"{name}: state must have shape {shape} (B, H) to match the input; "
+                                 f"got {tuple(s.shape)}")
+            batched_states.append(s)
+        return x, batched_states, unbatched
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
