@@ -8,12 +8,9 @@ Shapes: x (T, B, D), h (B, H); ``weight_ih_l0 (H, D)``, ``weight_hh_l0 (H, H)``.
 Taught in book/elman.md.
 """
 
-import math
-
 import torch
-from torch import nn
 
-from course_rnn.nn.recurrent import Recurrent, input_projection, keep_where, time_steps
+from course_rnn.nn.recurrent import Recurrent, RecurrentCell, input_projection, keep_where, time_steps
 
 _NONLINEARITIES = {"tanh": torch.tanh, "relu": torch.relu}
 
@@ -46,9 +43,7 @@ class RNN(Recurrent):
         W_ih, W_hh, b_ih, b_hh = weights
         (h,) = state
         phi = _NONLINEARITIES[self.nonlinearity]
-        xw = input_projection(x, W_ih, b_ih)  # (T, B, H)
-        if b_hh is not None:
-            xw = xw + b_hh
+        xw = input_projection(x, W_ih, b_ih, b_hh)  # (T, B, H)
         hs = [None] * x.shape[0]
         for t in time_steps(x.shape[0], reverse):
             h_new = phi(xw[t] + h @ W_hh.T)  # (B, H)
@@ -56,36 +51,21 @@ class RNN(Recurrent):
             hs[t] = h
         return torch.stack(hs), (h,)
 
-    def extra_repr(self):
-        s = super().extra_repr()
-        return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity!r}"
 
-
-class RNNCell(nn.Module):
+class RNNCell(RecurrentCell):
     """Drop-in for ``torch.nn.RNNCell``: ``h' = cell(x, h)`` with x (B, D) or (D,), h optional."""
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
-        super().__init__()
         if nonlinearity not in _NONLINEARITIES:
             raise ValueError(f"nonlinearity={nonlinearity!r} is not supported; use 'tanh' or 'relu'")
-        factory = {"device": device, "dtype": dtype}
-        self.input_size, self.hidden_size = input_size, hidden_size
-        self.bias, self.nonlinearity = bias, nonlinearity
-        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size, **factory))
-        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size, **factory))
-        if bias:
-            self.bias_ih = nn.Parameter(torch.empty(hidden_size, **factory))
-            self.bias_hh = nn.Parameter(torch.empty(hidden_size, **factory))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        k = 1.0 / math.sqrt(hidden_size)
-        for weight in self.parameters():
-            nn.init.uniform_(weight, -k, k)
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
-        unbatched = input.dim() == 1
-        x = input.unsqueeze(0) if unbatched else input
-        h = x.new_zeros(x.shape[0], self.hidden_size) if hx is None else (hx.unsqueeze(0) if unbatched else hx)
+        x, (h,), unbatched = self._batched(input, (hx,))
         h = rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity)
         return h.squeeze(0) if unbatched else h
+
+    def extra_repr(self):
+        s = super().extra_repr()
+        return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity}"
