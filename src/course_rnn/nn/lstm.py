@@ -25,9 +25,11 @@ Gradients come two ways, both here because both are worth reading:
   backpropagation through time written by hand, step by step.  :class:`LSTM` runs it: the
   forward pass records no graph, each step writes straight into tensors that hold all T
   steps, and :math:`\partial L/\partial W_{hh}` is summed over all steps in one product after
-  the loop instead of T small ones.  That makes it faster than autograd on the step loop and
-  about as fast as ``torch.nn.LSTM`` with its oneDNN kernel switched off; the fused oneDNN
-  kernel ``torch.nn.LSTM`` uses on CPU is still faster (``benchmarks/bench_nn_lstm.py``).
+  the loop instead of T small ones; the backward computes every factor that does not
+  depend on the gradient flowing back (:math:`g_t i_t (1 - i_t)`, ...) for all steps at once
+  before its loop.  That makes it faster than autograd on the step loop and than
+  ``torch.nn.LSTM`` with its oneDNN kernel switched off; the fused oneDNN kernel
+  ``torch.nn.LSTM`` uses on CPU is still faster (``benchmarks/bench_nn_lstm.py``).
   The tests check ``LSTMLayer`` against finite differences, against autograd on
   :func:`lstm_cell` and against ``torch.nn.LSTM``.
 """
@@ -36,8 +38,8 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from course_rnn.nn.recurrent import (Recurrent, RecurrentCell, _check_sizes, input_projection,
-                                     keep_where, sum_of_outer, sum_over_time_of_outer, tanh,
-                                     time_steps)
+                                     keep_where, previous_states, sum_of_outer,
+                                     sum_over_time_of_outer, time_steps)
 
 
 def lstm_cell(x, h_prev, c_prev, W_ih, W_hh, b_ih=None, b_hh=None):
@@ -88,21 +90,20 @@ class LSTMLayer(torch.autograd.Function):
             h_t = o_t \odot \tanh(c_t) \ \ (\text{times } W_{hr}^T \text{ with a projection})
         """
         (T, B, _), H, P = xw.shape, c0.shape[1], h0.shape[1]
-        # out= writes each step's results straight into these (T, B, .) tensors, which backward
-        # reads: no copies, no stacking
-        gates = torch.empty_like(xw)  # [i | f | g | o] after their nonlinearities
+        # each step's results go straight into these (T, B, .) tensors, which backward reads
+        gates = xw.clone(memory_format=torch.contiguous_format)  # a_t, made [i|f|g|o] in place
         cs, tanh_cs, hs = xw.new_empty(T, B, H), xw.new_empty(T, B, H), xw.new_empty(T, B, P)
         ms = None if W_hr is None else xw.new_empty(T, B, H)
         W_hh_T = W_hh.T.contiguous()  # (P, 4H): the product below runs faster on contiguous rows
         h, c = h0, c0
         for t in time_steps(T, reverse):
-            a = torch.addmm(xw[t], h, W_hh_T, out=gates[t])  # a_t = x_t W_ih^T + b + h_{t-1} W_hh^T
+            a = gates[t].addmm_(h, W_hh_T)  # a_t = x_t W_ih^T + b + h_{t-1} W_hh^T
             i, f, g, o = a.chunk(4, dim=1)
-            i.sigmoid_(), f.sigmoid_(), tanh(g, out=g), o.sigmoid_()  # in place: gates[t] keeps them
+            a[:, :2 * H].sigmoid_(), g.tanh_(), o.sigmoid_()  # i and f are side by side: one call
             mask_t = None if mask is None else mask[t]
-            c_new = torch.add(f * c, i * g, out=cs[t])  # c_t = f_t * c_{t-1} + i_t * g_t
+            c_new = torch.mul(f, c, out=cs[t]).addcmul_(i, g)  # c_t = f_t * c_{t-1} + i_t * g_t
             c = keep_where(mask_t, c_new, c, out=cs[t])
-            tanh_c = tanh(c, out=tanh_cs[t])  # (where the mask kept c, never used)
+            tanh_c = torch.tanh(c, out=tanh_cs[t])  # (where the mask kept c, never used)
             m = torch.mul(o, tanh_c, out=hs[t] if W_hr is None else ms[t])  # o_t * tanh(c_t)
             h_new = m if W_hr is None else torch.mm(m, W_hr.T, out=hs[t])
             h = keep_where(mask_t, h_new, h, out=hs[t])
@@ -122,27 +123,38 @@ class LSTMLayer(torch.autograd.Function):
             \begin{aligned}
             \delta c_t &\mathrel{+}= \delta h_t \odot o_t \odot (1 - \tanh^2(c_t))
                 \qquad \text{(} c_t \text{ also reaches the loss through } h_t) \\
-            \delta i_t &= \delta c_t \odot g_t, \quad \delta f_t = \delta c_t \odot c_{t-1}, \quad
-            \delta g_t = \delta c_t \odot i_t, \quad \delta o_t = \delta h_t \odot \tanh(c_t) \\
-            \delta a_t &= [\delta i_t \odot i_t(1-i_t) \,|\, \delta f_t \odot f_t(1-f_t) \,|\,
-                          \delta g_t \odot (1-g_t^2) \,|\, \delta o_t \odot o_t(1-o_t)] \\
+            \delta a_t &= [\delta c_t \odot g_t \odot i_t(1-i_t) \,|\,
+                          \delta c_t \odot c_{t-1} \odot f_t(1-f_t) \,|\,
+                          \delta c_t \odot i_t \odot (1-g_t^2) \,|\,
+                          \delta h_t \odot \tanh(c_t) \odot o_t(1-o_t)] \\
             \delta c_{t-1} &= \delta c_t \odot f_t, \qquad \delta h_{t-1} = \delta a_t W_{hh}
             \end{aligned}
 
-        :math:`\delta a_t` is also the gradient of xw at t, and
+        Every factor that multiplies :math:`\delta c_t` or :math:`\delta h_t` depends on the
+        forward pass only, so it is computed for all t at once before the loop; each step then
+        only multiplies by it.  :math:`\delta a_t` is also the gradient of xw at t, and
         :math:`\partial L/\partial W_{hh} = \sum_t \delta a_t^T h_{t-1}`, one product after the
         loop.  With a projection, :math:`\delta h_t` first goes back through it:
         :math:`\delta m_t = \delta h_t W_{hr}` for :math:`m_t = o_t \odot \tanh(c_t)`.
         """
         h0, c0, W_hh, W_hr, mask, hs, cs, gates, tanh_cs, ms = ctx.saved_tensors
-        steps = time_steps(hs.shape[0], ctx.reverse)
-        da = torch.empty_like(gates)  # dL/da_t for every t: (T, B, 4H)
+        T, B, H = cs.shape
+        i, f, g, o = gates.chunk(4, dim=2)  # (T, B, H) each
+        c_prev = previous_states(cs, c0, ctx.reverse)
+        # da starts as the factors that multiply [dc_t | dc_t | dc_t | dh_t], for all t at once,
+        # and the loop multiplies them in place.  First sigma'(a) = s(1 - s) = s - s*s for every
+        # block in one pass (g's block is then overwritten with its own factor).
+        da = torch.addcmul(gates, gates, gates, value=-1)  # (T, B, 4H)
+        da_i, da_f, da_g, da_o = da.chunk(4, dim=2)
+        da_i.mul_(g)                                    # g_t i_t (1 - i_t)
+        da_f.mul_(c_prev)                               # c_{t-1} f_t (1 - f_t)
+        torch.addcmul(i, i, g * g, value=-1, out=da_g)  # i_t (1 - g_t^2)
+        da_o.mul_(tanh_cs)                              # tanh(c_t) o_t (1 - o_t)
+        dc_dh = torch.addcmul(o, o, tanh_cs * tanh_cs, value=-1)  # o_t (1 - tanh^2(c_t))
+        da_by_gate = da.view(T, B, 4, H)  # the same memory, one row per gate i|f|g|o
         dh_totals = None if W_hr is None else torch.empty_like(hs)
         dh, dc = dh_n, dc_n
-        for t in reversed(steps):
-            c_prev = c0 if t == steps[0] else cs[t + 1 if ctx.reverse else t - 1]
-            i, f, g, o = gates[t].chunk(4, dim=1)
-            tanh_c = tanh_cs[t]
+        for t in reversed(time_steps(T, ctx.reverse)):
             dh = dh + dhs[t]  # h_t went both to the output and to step t+1
             if mask is not None:  # where the state was carried, so is its gradient
                 keep = mask[t].unsqueeze(1)
@@ -151,12 +163,11 @@ class LSTMLayer(torch.autograd.Function):
             if W_hr is not None:
                 dh_totals[t] = dh
                 dh = dh @ W_hr  # (B, H): dL/dm_t
-            dc = dc + dh * o * (1 - tanh_c * tanh_c)
-            di, df, dg, do = dc * g, dc * c_prev, dc * i, dh * tanh_c
-            torch.cat([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)],
-                      dim=1, out=da[t])
-            dc = dc * f        # dL/dc_{t-1}
-            dh = da[t] @ W_hh  # dL/dh_{t-1}
+            dc = torch.addcmul(dc, dh, dc_dh[t])  # dc_t += dh_t * o_t * (1 - tanh^2(c_t))
+            da_by_gate[t, :, :3].mul_(dc.unsqueeze(1))  # da_t of i, f and g: dc_t times their factors
+            da_by_gate[t, :, 3].mul_(dh)                # da_t of o: dh_t times its factor
+            dc = dc * f[t]      # dL/dc_{t-1}
+            dh = da[t] @ W_hh   # dL/dh_{t-1}
             if mask is not None:
                 dh, dc = dh + dh_carried, dc + dc_carried
         dW_hh = sum_over_time_of_outer(da, hs, h0, ctx.reverse)
