@@ -13,7 +13,6 @@ import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 import course_rnn.nn as cnn
-from course_rnn.nn.recurrent import tanh
 
 F64 = torch.float64
 T, B, D, H, P = 5, 3, 4, 3, 2
@@ -329,11 +328,3 @@ def test_cells_reject_bad_shapes_with_clear_errors(name):
     if name == "LSTMCell":
         with pytest.raises(ValueError, match=r"pair \(h, c\)"):
             cell(torch.randn(B, D), torch.zeros(B, H))
-
-
-@pytest.mark.parametrize("dtype,tolerance", [(torch.float64, 1e-15), (torch.float32, 1e-6)])
-def test_tanh_through_sigmoid_equals_torch_tanh_to_rounding(dtype, tolerance):
-    x = torch.linspace(-30, 30, 10001, dtype=dtype)
-    torch.testing.assert_close(tanh(x), torch.tanh(x), rtol=0, atol=tolerance)
-    out = torch.empty_like(x)
-    assert tanh(x, out=out) is out

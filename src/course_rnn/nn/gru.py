@@ -27,7 +27,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from course_rnn.nn.recurrent import (Recurrent, RecurrentCell, input_projection, keep_where,
-                                     sum_over_time_of_outer, tanh, time_steps)
+                                     sum_over_time_of_outer, time_steps)
 
 
 def gru_cell(x, h_prev, W_ih, W_hh, b_ih=None, b_hh=None):
@@ -83,7 +83,7 @@ class GRULayer(torch.autograd.Function):
             xw_rz, xw_n = xw[t].split([2 * H, H], dim=1)
             hw_rz, hw_n = hw.split([2 * H, H], dim=1)
             r, z = torch.sigmoid(xw_rz + hw_rz, out=rzs[t]).chunk(2, dim=1)  # both gates in one call
-            n = tanh(xw_n + r * hw_n, out=ns[t])
+            n = torch.tanh(xw_n + r * hw_n, out=ns[t])
             h_new = torch.add((1 - z) * n, z * h, out=hs[t])  # h_t = (1 - z_t) * n_t + z_t * h_{t-1}
             h = keep_where(None if mask is None else mask[t], h_new, h, out=hs[t])
         ctx.save_for_backward(h0, W_hh, mask, hs, hws, rzs, ns)

@@ -235,23 +235,6 @@ def sum_of_outer(da, s):
     return da.reshape(-1, da.shape[-1]).T @ s.reshape(-1, s.shape[-1])
 
 
-def tanh(x, out=None):
-    r""":math:`\tanh(x)`, computed as :math:`2\sigma(2x) - 1` (the same function).
-
-    Why not ``torch.tanh``: it splits even one step's (B, H) tensor across threads, and when
-    the machine is busy, waiting for the other thread costs a hundred times the arithmetic
-    (measured with 2 threads on a shared machine: 2 us alone, 0.2 to 6 ms when another process
-    held the other core).  ``torch.sigmoid`` stays on one thread at this size.  Used in the
-    GRU's loop over time; one step of a cell can afford ``torch.tanh``.  The LSTM's loop uses
-    ``torch.tanh``: there, with the rest of its gate arithmetic in place, it measured faster
-    (quiet, and with one other busy process).  The two agree to within a rounding error of 1
-    (absolute, not relative to a tiny tanh(x)), which is all that the sums of gates it feeds
-    can see.
-    """
-    y = torch.sigmoid(2 * x, out=out)
-    return y.mul_(2).sub_(1)
-
-
 def _check_sizes(**sizes):
     for name, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
