@@ -15,8 +15,8 @@ architecture's module only writes the loop over time of one layer in one directi
   ``(T, D)`` unbatched, or a ``PackedSequence``); states ``(num_layers * num_directions,
   B, H)``, zeros when missing; returns ``output, h_n`` (LSTM: ``output, (h_n, c_n)``).
 
-:class:`RecurrentCell` does the same for the one-step ``LSTMCell`` and ``GRUCell``.  The
-small functions at the end are the pieces every loop over time uses.
+:class:`RecurrentCell` does the same for the one-step ``RNNCell``, ``LSTMCell`` and
+``GRUCell``.  The small functions at the end are the pieces every loop over time uses.
 """
 
 import math
@@ -242,7 +242,7 @@ def _check_sizes(**sizes):
 
 
 class RecurrentCell(nn.Module):
-    """Base class of the course's drop-ins for ``torch.nn.LSTMCell`` and ``GRUCell``: one step.
+    """Base class of the course's drop-ins for ``torch.nn.RNNCell``, ``LSTMCell`` and ``GRUCell``: one step.
 
     Parameters ``weight_ih (G*H, D)``, ``weight_hh (G*H, H)``, ``bias_ih``, ``bias_hh
     (G*H,)``, uniform in :math:`(-1/\\sqrt{H}, 1/\\sqrt{H})` like ``torch.nn``.
