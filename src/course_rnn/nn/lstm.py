@@ -37,7 +37,7 @@ Gradients come two ways, both here because both are worth reading:
 import torch
 from torch.autograd.function import once_differentiable
 
-from course_rnn.nn.recurrent import (Recurrent, RecurrentCell, _check_sizes, input_projection,
+from course_rnn.nn.recurrent import (Recurrent, RecurrentCell, check_positive_sizes, input_projection,
                                      keep_where, previous_states, sum_of_outer,
                                      sum_over_time_of_outer, time_steps)
 
@@ -190,7 +190,7 @@ class LSTM(Recurrent):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         if proj_size:
-            _check_sizes(proj_size=proj_size)
+            check_positive_sizes(proj_size=proj_size)
             if proj_size >= hidden_size:
                 raise ValueError(f"proj_size={proj_size} must be smaller than hidden_size={hidden_size} "
                                  "(or 0 for no projection)")

@@ -41,7 +41,7 @@ class Recurrent(nn.Module):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__()
-        _check_sizes(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
+        check_positive_sizes(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
         if not 0.0 <= float(dropout) <= 1.0 or isinstance(dropout, bool):
             raise ValueError(f"dropout={dropout!r} must be a number in [0, 1]")
         self.input_size = input_size
@@ -235,7 +235,7 @@ def sum_of_outer(da, s):
     return da.reshape(-1, da.shape[-1]).T @ s.reshape(-1, s.shape[-1])
 
 
-def _check_sizes(**sizes):
+def check_positive_sizes(**sizes):
     for name, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"{name}={value!r} must be a positive integer")
@@ -252,7 +252,7 @@ class RecurrentCell(nn.Module):
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
-        _check_sizes(input_size=input_size, hidden_size=hidden_size)
+        check_positive_sizes(input_size=input_size, hidden_size=hidden_size)
         factory = {"device": device, "dtype": dtype}
         G, H = self.gates, hidden_size
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias

@@ -26,6 +26,7 @@ import math
 import torch
 from torch import nn
 
+from course_rnn.nn.recurrent import check_positive_sizes
 from course_rnn.trees import Forest
 
 
@@ -34,9 +35,7 @@ class _TreeLSTM(nn.Module):
 
     def __init__(self, input_size, hidden_size, hh_shape, device=None, dtype=None):
         super().__init__()
-        for name, value in {"input_size": input_size, "hidden_size": hidden_size}.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name}={value!r} must be a positive integer")
+        check_positive_sizes(input_size=input_size, hidden_size=hidden_size)
         factory = {"device": device, "dtype": dtype}
         self.input_size, self.hidden_size = input_size, hidden_size
         H = hidden_size
