@@ -1,6 +1,18 @@
+import fcntl
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+BUILD_ARGS = ["build", ".", "--warningiserror", "--keep-going"]
 
 
 @pytest.fixture
@@ -12,3 +24,89 @@ def rng():
 @pytest.fixture(autouse=True)
 def _seed_torch():
     torch.manual_seed(0)
+
+
+# The built book, shared by every test of a page (tests/test_book*.py).
+
+def _build_book(book_dir, *extra_args, timeout=900):
+    """Run ``jupyter-book build`` with warnings as errors in book_dir; returns the process."""
+    return subprocess.run([str(JUPYTER_BOOK), *BUILD_ARGS, *extra_args], cwd=book_dir,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _book_sources():
+    """Every file whose change changes the built book: config, toc, chapters, the package."""
+    yield ROOT / "_config.yml"
+    yield ROOT / "_toc.yml"
+    for pattern in ("book/**/*", "src/course_rnn/**/*.py"):
+        yield from (p for p in ROOT.glob(pattern) if p.is_file())
+
+
+def _book_is_stale():
+    """True if the book was never built or a source changed after the last build (whose
+    time is that of the newest output: Sphinx rewrites only the pages that changed)."""
+    if not (HTML / "index.html").exists():
+        return True
+    outputs = [*HTML.glob("**/*.html"), HTML / "searchindex.js", HTML / "objects.inv"]
+    built = max(p.stat().st_mtime for p in outputs if p.exists())
+    return any(p.stat().st_mtime > built for p in _book_sources())
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    """``_build/html``, (re)built first if a source is newer; a lock keeps xdist workers from
+    building into the same directory at once."""
+    (ROOT / "_build").mkdir(exist_ok=True)
+    with open(ROOT / "_build" / ".book-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _book_is_stale():
+            # --all: a change to the package may change any page's executed output
+            result = _build_book(ROOT, "--all")
+            assert result.returncode == 0, (
+                f"jupyter-book build failed (exit {result.returncode}):\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return HTML
+
+
+class _Tags(HTMLParser):
+    """Collects every start tag (name, attributes) and the document's text."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(path):
+    parser = _Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+
+def glued_values(page):
+    """The numbers glued into the prose of a built page, in the order they appear."""
+    html = page.read_text(encoding="utf-8")
+    values = []
+    for text in re.findall(r'<span class="pasted-text">([^<]*)</span>', html):
+        try:
+            values.append(float(text.replace(",", "").rstrip("%")))
+        except ValueError:
+            pass
+    return values
+
+
+def page_images(page):
+    """The image files an HTML page shows (resolved paths), checked to exist."""
+    images = []
+    for tag, attrs in _parse(page).tags:
+        if tag == "img" and "src" in attrs and not attrs["src"].startswith("data:"):
+            image = (page.parent / attrs["src"]).resolve()
+            assert image.is_file(), f"{page.name}: <img src={attrs['src']!r}> points to a missing file"
+            images.append(image)
+    return images

@@ -7,7 +7,6 @@ source (CI builds it first, so normally these tests only read it).  The build co
 the one CI and ``course-rnn build`` use: warnings are errors.
 """
 
-import fcntl
 import functools
 import http.server
 import json
@@ -15,60 +14,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-BUILD_ARGS = ["build", ".", "--warningiserror", "--keep-going"]
+from conftest import ROOT, _build_book, _parse
 SECRET_MARKERS = {"### BEGIN SOLUTION": "### END SOLUTION",
                   "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
-
-
-def _build_book(book_dir, *extra_args, timeout=900):
-    """Run ``jupyter-book build`` with warnings as errors in book_dir; returns the process."""
-    return subprocess.run([str(JUPYTER_BOOK), *BUILD_ARGS, *extra_args], cwd=book_dir,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def _book_sources():
-    """Every file whose change changes the built book: config, toc, chapters, the package."""
-    yield ROOT / "_config.yml"
-    yield ROOT / "_toc.yml"
-    for pattern in ("book/**/*", "src/course_rnn/**/*.py"):
-        yield from (p for p in ROOT.glob(pattern) if p.is_file())
-
-
-def _book_is_stale():
-    """True if the book was never built or a source changed after the last build (whose
-    time is that of the newest output: Sphinx rewrites only the pages that changed)."""
-    if not (HTML / "index.html").exists():
-        return True
-    outputs = [*HTML.glob("**/*.html"), HTML / "searchindex.js", HTML / "objects.inv"]
-    built = max(p.stat().st_mtime for p in outputs if p.exists())
-    return any(p.stat().st_mtime > built for p in _book_sources())
-
-
-@pytest.fixture(scope="module")
-def built_book():
-    """``_build/html``, (re)built first if a source is newer; a lock keeps xdist workers from
-    building into the same directory at once."""
-    (ROOT / "_build").mkdir(exist_ok=True)
-    with open(ROOT / "_build" / ".book-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _book_is_stale():
-            # --all: a change to the package may change any page's executed output
-            result = _build_book(ROOT, "--all")
-            assert result.returncode == 0, (
-                f"jupyter-book build failed (exit {result.returncode}):\n"
-                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return HTML
 
 
 def _toc_files(entry):
@@ -82,26 +36,6 @@ def _toc_files(entry):
                 files += _toc_files(child)
         return files
     return []
-
-
-class _Tags(HTMLParser):
-    """Collects every start tag (name, attributes) and the document's text."""
-
-    def __init__(self):
-        super().__init__()
-        self.tags, self.text = [], []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def _parse(path):
-    parser = _Tags()
-    parser.feed(path.read_text(encoding="utf-8"))
-    return parser
 
 
 def _normalise(text):
