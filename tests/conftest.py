@@ -1,4 +1,5 @@
 import fcntl
+import os
 import re
 import subprocess
 import sys
@@ -55,7 +56,10 @@ def _book_is_stale():
 @pytest.fixture(scope="module")
 def built_book():
     """``_build/html``, (re)built first if a source is newer; a lock keeps xdist workers from
-    building into the same directory at once."""
+    building into the same directory at once.  ``COURSE_RNN_BOOK_HTML=DIR`` tests a book
+    already built elsewhere (a partial build while writing a chapter), as it is."""
+    if os.environ.get("COURSE_RNN_BOOK_HTML"):
+        return Path(os.environ["COURSE_RNN_BOOK_HTML"]).resolve()
     (ROOT / "_build").mkdir(exist_ok=True)
     with open(ROOT / "_build" / ".book-build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
