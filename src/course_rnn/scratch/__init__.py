@@ -8,6 +8,7 @@ modifies its inputs.
 from course_rnn.scratch.activations import sigmoid
 from course_rnn.scratch.rnn import (init_rnn_params, rnn_backward, rnn_forward, rnn_step_backward,
                                     rnn_step_forward)
+from course_rnn.scratch.output import log_softmax, output_backward, output_forward
 from course_rnn.scratch.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from course_rnn.scratch.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from course_rnn.scratch.layers import (CELLS, bidirectional_backward, bidirectional_forward, layer_backward,
