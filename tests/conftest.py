@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import torch
 
+from course_rnn.bookbuild import clear_cache, record_digest, stale_cache
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -64,11 +66,16 @@ def built_book():
     with open(ROOT / "_build" / ".book-build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _book_is_stale():
-            # --all: a change to the package may change any page's executed output
+            # --all: a change to the package may change any page's executed output; the
+            # executed pages cached by jupyter-cache are dropped too if it changed
+            digest, package_changed = stale_cache(ROOT, ROOT / "_build")
+            if package_changed:
+                clear_cache(ROOT / "_build")
             result = _build_book(ROOT, "--all")
             assert result.returncode == 0, (
                 f"jupyter-book build failed (exit {result.returncode}):\n"
                 f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+            record_digest(ROOT / "_build", digest)
     return HTML
 
 

@@ -15,7 +15,6 @@ is refused with one line per problem on stderr, exit status 1, and nothing writt
 """
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,11 +26,15 @@ from course_rnn.grading.release import release
 
 
 def build(args):
-    """Build the book with jupyter-book; a warning or a failing cell fails the build."""
-    course = Course.at()
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(course.repo),
-               "--warningiserror", "--keep-going"] + (["--all"] if args.all else [])
-    return subprocess.run(command, cwd=course.repo).returncode
+    """Build the book with jupyter-book; a warning or a failing cell fails the build.
+
+    Pages come from jupyter-cache when their code is unchanged, unless the package or a
+    released notebook changed since the last build (then every page is executed again,
+    see course_rnn.bookbuild) or ``--all`` is given.
+    """
+    from course_rnn.bookbuild import build_book
+
+    return build_book(Course.at().repo, all_pages=args.all)
 
 
 def release_command(args):
@@ -83,7 +86,8 @@ def parser():
                       help="nbgrader course directory with submitted/ (default: the repository)")
 
     p = sub.add_parser("build", help="build the book to _build/html (warnings are errors)")
-    p.add_argument("--all", action="store_true", help="rebuild every page, not only the changed ones")
+    p.add_argument("--all", action="store_true",
+                   help="execute and rebuild every page, not only the changed ones (clears the cache)")
     p.set_defaults(run=build)
 
     p = sub.add_parser("release", help="write the student version of an assignment to exercises/")

@@ -1,0 +1,88 @@
+"""Building the book with jupyter-cache, and knowing when the cache is stale.
+
+The book is executed in jupyter-cache mode (``execute_notebooks: cache`` in ``_config.yml``):
+an executed page is stored in ``_build/.jupyter_cache`` under a hash of its code cells, and
+reused while that code is unchanged, so a rebuild with nothing changed executes nothing.
+
+What the hash does not see is everything a page imports or reads: the package
+(``src/course_rnn``, code and data) and the released assignments (``exercises/``, which
+the assignment pages read).  :func:`build_book` therefore keeps a digest of those files
+beside the cache (``_build/course-rnn-sources.sha256``); when it differs from the last
+successful build's, the cache is deleted and every page is read again (``--all``), so a
+change of the package re-executes every chapter.
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+#: files whose change may change any executed page (globs relative to the repository)
+WATCHED = ("src/course_rnn/**/*", "exercises/**/*")
+#: the digest of WATCHED at the last successful build, beside the cache
+STAMP = "course-rnn-sources.sha256"
+CACHE = ".jupyter_cache"
+_IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+
+
+def sources_digest(repo, patterns=WATCHED):
+    """A SHA-256 over the names and bytes of every file matching ``patterns`` under ``repo``
+    (byte-code caches left out, since importing the package rewrites them)."""
+    repo = Path(repo)
+    files = sorted({p for pattern in patterns for p in repo.glob(pattern)
+                    if p.is_file() and not _IGNORED_PARTS & set(p.parts) and p.suffix != ".pyc"})
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(repo).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def stale_cache(repo, build_dir, patterns=WATCHED):
+    """``(digest, stale)``: the current digest of the watched files, and whether it differs
+    from the one stored in ``build_dir`` by the last successful build (or none is stored)."""
+    digest = sources_digest(repo, patterns)
+    stamp = Path(build_dir) / STAMP
+    return digest, not (stamp.is_file() and stamp.read_text().strip() == digest)
+
+
+def clear_cache(build_dir):
+    """Delete the executed notebooks and the stored digest (the next build executes all)."""
+    shutil.rmtree(Path(build_dir) / CACHE, ignore_errors=True)
+    (Path(build_dir) / STAMP).unlink(missing_ok=True)
+
+
+def record_digest(build_dir, digest):
+    """Store the digest of a successful build beside its cache."""
+    Path(build_dir).mkdir(parents=True, exist_ok=True)
+    (Path(build_dir) / STAMP).write_text(digest + "\n")
+
+
+def build_book(repo, all_pages=False, path_output=None, patterns=WATCHED, extra_args=()):
+    """Run ``jupyter-book build`` on ``repo`` with warnings as errors; returns its exit code.
+
+    If the watched files changed since the last successful build (or ``all_pages``), the
+    jupyter-cache is deleted and the build is run with ``--all``: every page is executed.
+    Otherwise pages whose code did not change come from the cache.  The digest is stored
+    only after a build that succeeded, so a failed build is never taken as up to date.
+    ``path_output`` is jupyter-book's ``--path-output`` (the folder that gets ``_build``).
+    """
+    repo = Path(repo).resolve()
+    build_dir = (Path(path_output).resolve() if path_output else repo) / "_build"
+    digest, stale = stale_cache(repo, build_dir, patterns)
+    if stale or all_pages:
+        if (build_dir / CACHE).exists():
+            print("course-rnn: the package or a released notebook changed since the last build: "
+                  "executing every page again", flush=True)
+        clear_cache(build_dir)
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(repo),
+               "--warningiserror", "--keep-going", *extra_args]
+    if stale or all_pages:
+        command.append("--all")
+    if path_output:
+        command += ["--path-output", str(Path(path_output).resolve())]
+    returncode = subprocess.run(command, cwd=repo).returncode
+    if returncode == 0:
+        record_digest(build_dir, digest)
+    return returncode

@@ -1,0 +1,112 @@
+"""The book is built in jupyter-cache mode: a rebuild with nothing changed executes nothing,
+a page whose code changed is executed again, and a change of the package (which no page's
+code shows) clears the cache so that every page is executed again."""
+
+import shutil
+import time
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from course_rnn.bookbuild import STAMP, build_book, sources_digest, stale_cache
+
+_TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapter\n"
+_CHAPTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A chapter
+
+```{{code-cell}} ipython3
+with open({log!r}, "a") as log:
+    log.write({mark!r} + "\\n")
+print({mark!r})
+```
+"""
+
+
+def _package(repo, text):
+    (repo / "src" / "course_rnn").mkdir(parents=True, exist_ok=True)
+    (repo / "src" / "course_rnn" / "module.py").write_text(text)
+
+
+def test_digest_changes_with_a_file_of_the_package_and_ignores_bytecode(tmp_path):
+    _package(tmp_path, "A = 1\n")
+    before = sources_digest(tmp_path)
+    cache = tmp_path / "src" / "course_rnn" / "__pycache__"
+    cache.mkdir()
+    (cache / "module.cpython-311.pyc").write_bytes(b"\0\1")
+    assert sources_digest(tmp_path) == before, "importing the package must not invalidate the cache"
+    _package(tmp_path, "A = 2\n")
+    assert sources_digest(tmp_path) != before
+    (tmp_path / "exercises" / "a01").mkdir(parents=True)
+    changed = sources_digest(tmp_path)
+    (tmp_path / "exercises" / "a01" / "nb.ipynb").write_text("{}")
+    assert sources_digest(tmp_path) != changed, "a released notebook is read by the assignment pages"
+
+
+def test_cache_is_stale_until_a_digest_is_recorded(tmp_path):
+    _package(tmp_path, "A = 1\n")
+    digest, stale = stale_cache(tmp_path, tmp_path / "_build")
+    assert stale
+    (tmp_path / "_build").mkdir()
+    (tmp_path / "_build" / STAMP).write_text(digest + "\n")
+    assert stale_cache(tmp_path, tmp_path / "_build") == (digest, False)
+
+
+def test_the_course_config_executes_in_cache_mode_and_fails_on_errors():
+    execute = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]
+    assert execute["execute_notebooks"] == "cache"
+    assert execute["raise_on_error"] is True and execute["allow_errors"] is False
+
+
+@pytest.mark.slow
+def test_rebuild_executes_only_what_changed_and_a_package_change_executes_all(tmp_path, capfd):
+    """A mini book with the course's _config.yml, built four times: from scratch (executes),
+    unchanged (reuses the cache), with an edited cell (executes), with a changed package
+    module and the chapter unchanged (executes).  The chapter's cell appends a line to a log
+    each time it runs."""
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "_toc.yml").write_text(_TOC)
+    (tmp_path / "book").mkdir()
+    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
+    (tmp_path / "book" / "intro.md").write_text("# A mini book\n\nOne chapter follows.\n")
+    chapter = tmp_path / "book" / "chapter.md"
+    log = tmp_path / "executions.log"
+    _package(tmp_path, "A = 1\n")
+
+    def build(mark):
+        chapter.write_text(_CHAPTER.format(log=str(log), mark=mark))
+        start = time.perf_counter()
+        returncode = build_book(tmp_path)
+        output = capfd.readouterr()
+        assert returncode == 0, f"the mini book did not build:\n{output.out[-3000:]}\n{output.err[-3000:]}"
+        html = (tmp_path / "_build" / "html" / "book" / "chapter.html").read_text()
+        assert mark in html, "the page does not show its cell's output"
+        return log.read_text().split() if log.exists() else [], time.perf_counter() - start
+
+    runs, cold = build("first")
+    assert runs == ["first"]
+    assert (tmp_path / "_build" / ".jupyter_cache").is_dir()
+
+    runs, warm = build("first")
+    assert runs == ["first"], "an unchanged chapter was executed again"
+    assert warm < 60, f"a rebuild with nothing changed took {warm:.0f} s"
+
+    runs, _ = build("second")
+    assert runs == ["first", "second"], "an edited cell was not executed"
+
+    _package(tmp_path, "A = 2\n")
+    runs, _ = build("second")
+    assert runs == ["first", "second", "second"], "a change of the package did not re-execute the page"
+
+    runs, _ = build("second")
+    assert len(runs) == 3, "the digest of the package was not recorded after the rebuild"
