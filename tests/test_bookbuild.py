@@ -110,3 +110,16 @@ def test_rebuild_executes_only_what_changed_and_a_package_change_executes_all(tm
 
     runs, _ = build("second")
     assert len(runs) == 3, "the digest of the package was not recorded after the rebuild"
+
+
+def test_each_script_of_a_page_is_kept_once_in_its_first_place():
+    from sphinx.builders.html._assets import _JavaScript
+
+    from course_rnn.bookbuild import _drop_repeated_scripts
+
+    config = 'const THEBE_JS_URL = "x"'
+    scripts = [_JavaScript("_static/a.js"), _JavaScript(None, body=config), _JavaScript("_static/b.js"),
+               _JavaScript("", body=config), _JavaScript("_static/a.js", defer="defer")]
+    context = {"script_files": scripts}
+    _drop_repeated_scripts(None, "page", "page.html", context, None)
+    assert context["script_files"] == [scripts[0], scripts[1], scripts[2], scripts[4]]

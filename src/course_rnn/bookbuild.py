@@ -86,3 +86,23 @@ def build_book(repo, all_pages=False, path_output=None, patterns=WATCHED, extra_
     if returncode == 0:
         record_digest(build_dir, digest)
     return returncode
+
+
+def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
+    """Keep each of a page's scripts once (the first).  sphinx-thebe and sphinx-togglebutton
+    register their inline configuration twice (with filename None, then ""); twice in one
+    page, ``const THEBE_JS_URL = ...`` is a SyntaxError in the reader's console."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (str(getattr(script, "filename", script) or ""),  # None and "": an inline script
+               tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app):
+    """Sphinx extension (``sphinx: extra_extensions`` in ``_config.yml``): page fixes."""
+    app.connect("html-page-context", _drop_repeated_scripts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
