@@ -1,0 +1,25 @@
+"""BPTT assigns each step's weight gradients instead of adding them up over time.
+
+expect: lose test_lstm_backward_through_time, test_lstm_backward_final_cell_state
+"""
+# %% lstm_forward
+def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
+    h, c = h0, c0
+    hs, cs, gates = [], [], []
+    for t in range(x.shape[0]):
+        h, c, g = lstm_step_forward(x[t], h, c, W_ih, W_hh, b_ih, b_hh)
+        hs.append(h)
+        cs.append(c)
+        gates.append(g)
+    return np.stack(hs), np.stack(cs), np.stack(gates)
+
+
+def lstm_backward(dhs, dc_last, x, h0, c0, hs, cs, gates, W_ih, W_hh):
+    dx = np.zeros_like(x)
+    dh_next, dc_next = np.zeros_like(h0), dc_last
+    for t in reversed(range(x.shape[0])):
+        h_prev = hs[t - 1] if t > 0 else h0
+        c_prev = cs[t - 1] if t > 0 else c0
+        dx[t], dh_next, dc_next, dW_ih, dW_hh, db = lstm_step_backward(
+            dhs[t] + dh_next, dc_next, x[t], h_prev, c_prev, gates[t], W_ih, W_hh)
+    return dx, dh_next, dc_next, dW_ih, dW_hh, db

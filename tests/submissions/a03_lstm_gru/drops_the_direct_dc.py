@@ -1,0 +1,12 @@
+"""Computes the gradient of c_t only through h_t and never adds the dc it was given.
+
+expect: lose test_lstm_step_backward_with_dc
+"""
+# %% lstm_step_backward
+def lstm_step_backward(dh, dc, x, h_prev, c_prev, gates, W_ih, W_hh):
+    i, f, g, o = np.split(gates, 4, axis=1)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc_t = dh * o * (1 - tanh_c ** 2)
+    da = np.concatenate([dc_t * g * i * (1 - i), dc_t * c_prev * f * (1 - f),
+                         dc_t * i * (1 - g ** 2), dh * tanh_c * o * (1 - o)], axis=1)
+    return da @ W_ih, da @ W_hh, dc_t * f, da.T @ x, da.T @ h_prev, da.sum(axis=0)
