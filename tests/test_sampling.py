@@ -257,6 +257,134 @@ def test_beam_search_beats_greedy_when_the_first_step_misleads():
     assert beam_search(step, [0], 2, 2) == [2, 3] == brute_force_best(step, [0], 2, None, 0.0, 4)
 
 
+def reference_beam(step, prime, width, L, stop_token, length_penalty, V,
+                   rank_by="total", finished_keep_slots=False):
+    """Beam search as the docstring of course_rnn.sampling.beam states it, written
+    independently: every score is recomputed from scratch by ``sequence_log_prob``.
+
+    ``rank_by="last"`` (rank by the last step's log-probability) and
+    ``finished_keep_slots=True`` (finished hypotheses narrow the beam) are the two wrong
+    readings of the rule; the tests below show that the case set tells them apart."""
+    def total(s):
+        return sequence_log_prob(step, prime, s)
+
+    def last(s):
+        return total(s) - total(s[:-1])
+
+    key = total if rank_by == "total" else last
+    live, finished = [()], []
+    for _ in range(L):
+        candidates = [s + (v,) for s in live for v in range(V)]  # beam order, then token id
+        ranked = sorted(candidates, key=lambda s: -key(s))       # stable: ties keep that order
+        live, slots = [], width
+        for s in ranked:
+            if slots == 0:
+                break
+            if s[-1] == stop_token or len(s) == L:
+                finished.append(s)
+                slots -= finished_keep_slots
+            else:
+                live.append(s)
+                slots -= 1
+        if not live:
+            break
+    scores = [total(s) / len(s) ** length_penalty for s in finished]
+    return list(finished[int(np.argmax(scores))]) if finished else []
+
+
+BEAM_CASES = [(seed, width, stop_token, alpha) for seed in range(20, 32) for width in (1, 2, 3)
+              for stop_token, alpha in ((None, 0.0), (2, 0.0), (2, 2.0))]
+
+
+def beam_model(seed):
+    """V = 3 tokens; token 2 (the stop token of some cases) made likelier, so that
+    hypotheses finish inside the beam while others are still alive."""
+    params, W_ho, b_o = rnn_model("rnn", seed, V=3, H=4, scale=1.5)
+    return scratch_stepper(params, W_ho, b_o + np.array([0.0, 0.0, 1.0]), "rnn")
+
+
+def beam_case(seed, width, stop_token, alpha, beam=beam_search):
+    step = beam_model(seed)
+    if beam is beam_search:
+        return beam_search(step, [1], width, 5, stop_token, alpha)
+    return beam(step, [1], width, 5, stop_token, alpha, 3)
+
+
+@pytest.mark.parametrize("seed, width, stop_token, alpha", BEAM_CASES)
+def test_beam_search_equals_an_independent_reference_of_the_documented_rule(seed, width, stop_token, alpha):
+    assert beam_case(seed, width, stop_token, alpha) == beam_case(seed, width, stop_token, alpha,
+                                                                  reference_beam)
+
+
+def test_beam_reference_cases_are_ones_where_pruning_changes_the_answer():
+    # the cases above would not test pruning if every width found the exact best sequence
+    pruned = 0
+    for seed, width, stop_token, alpha in BEAM_CASES:
+        pruned += beam_case(seed, width, stop_token, alpha) != brute_force_best(beam_model(seed), [1], 5,
+                                                                               stop_token, alpha, 3)
+    assert pruned >= 5
+
+
+@pytest.mark.parametrize("wrong", [{"rank_by": "last"}, {"finished_keep_slots": True}],
+                         ids=["ranked_by_last_step", "finished_narrow_the_beam"])
+def test_beam_reference_cases_reject_the_wrong_readings_of_the_rule(wrong):
+    def mutant(*args):
+        return reference_beam(*args, **wrong)
+
+    differs = [case for case in BEAM_CASES if beam_case(*case, beam=mutant) != beam_case(*case)]
+    assert len(differs) >= 3  # so a beam search written that way fails the reference test
+
+
+def test_beam_width_two_prunes_the_best_sequence_and_width_three_finds_it():
+    # prime 0. Token 3 starts the best sequence (3, 3, 3) but ranks third at step one:
+    #   p(1 | 0) = .4, p(2 | 0) = .35, p(3 | 0) = .25; after 1 or 2 everything is uniform
+    #   (1/4 each), after 3 the next token is 3 with probability .97.
+    # best: p(3, 3, 3) = .25 * .97 * .97 = .235 > p(1, *, *) = .4 / 16 = .025.
+    # width 2 keeps only 1 and 2 after step one, so it returns a uniform continuation of 1;
+    # width 1 is greedy; width 3 keeps 3 and finds the best sequence.
+    probs = np.full((4, 4), 0.25)
+    probs[0] = [1e-9, 0.4, 0.35, 0.25]
+    probs[3] = [0.01, 0.01, 0.01, 0.97]
+    step = bigram_step(np.log(probs))
+    assert brute_force_best(step, [0], 3, None, 0.0, 4) == [3, 3, 3]
+    assert beam_search(step, [0], 3, 3) == [3, 3, 3]
+    assert beam_search(step, [0], 2, 3)[0] == 1 and beam_search(step, [0], 2, 3) != [3, 3, 3]
+    assert beam_search(step, [0], 1, 3) == greedy(step, [0], 3)
+
+
+def test_finished_hypotheses_leave_the_beam_instead_of_narrowing_it():
+    # prime 0, stop token 2, width 2, max_len 3. Step one: 2 (stop, .5), 1 (.3), 3 (.2).
+    # The stop candidate finishes and leaves; the beam keeps 1 AND 3 live. After 1
+    # everything is uniform; after 3 comes stop (.5) or 3 (.48). Scores log p / |y|**alpha:
+    # alpha = 1: (2) -.69 beats (3, 2) -1.15, (3, 3, 2) -1.01 and every (1, x, y) -1.33;
+    # alpha = 3: (3, 3, 2) -.113 beats (3, 3, 3) -.114, (1, x, y) -.147, (3, 2) -.29, (2) -.69.
+    # A beam where (2) kept its slot would hold only 1 after step one and never see (3, 3, 2).
+    probs = np.full((4, 4), 0.25)
+    probs[0] = [1e-9, 0.3, 0.5, 0.2]
+    probs[3] = [0.01, 0.01, 0.5, 0.48]
+    step = bigram_step(np.log(probs))
+    assert beam_search(step, [0], 2, 3, stop_token=2, length_penalty=1.0) == [2]
+    # with a strong length penalty the longer finished hypotheses win, and only a beam that
+    # kept 3 alive after (2) finished can return one that starts with 3
+    expected = brute_force_best(step, [0], 3, 2, 3.0, 4)
+    assert expected == [3, 3, 2]
+    assert beam_search(step, [0], 2, 3, stop_token=2, length_penalty=3.0) == expected
+    narrowing = reference_beam(step, [0], 2, 3, 2, 3.0, 4, finished_keep_slots=True)
+    assert narrowing != expected
+
+
+def test_beam_search_stops_early_without_changing_the_result():
+    # counting how often the model is stepped: a stop token with probability ~1 after the
+    # first step ends the search at once, whatever max_len is
+    calls = []
+
+    def step(token, state):
+        calls.append(token)
+        return np.log(np.array([0.98, 0.01, 0.01])), state
+
+    assert beam_search(step, [1], 2, 50, stop_token=0) == [0]
+    assert len(calls) <= 1 + 2  # the prime, then the two live hypotheses of step one
+
 # ---------------------------------------------------------------- seeds, stop token, length, prime
 
 def test_same_seed_same_text_and_different_seeds_different_text():
