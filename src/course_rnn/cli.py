@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from course_rnn.grading.autograde import GRADED, SKIPPED, grade_all, scores
+from course_rnn.grading.autograde import ERROR, grade_all
 from course_rnn.grading.errors import GradingError
 from course_rnn.grading.export import export_grades
 from course_rnn.grading.paths import Course
@@ -28,9 +28,9 @@ from course_rnn.grading.release import release
 def build(args):
     """Build the book with jupyter-book; a warning or a failing cell fails the build.
 
-    Pages come from jupyter-cache when their code is unchanged, unless the package or a
-    released notebook changed since the last build (then every page is executed again,
-    see course_rnn.bookbuild) or ``--all`` is given.
+    Pages come from jupyter-cache when their code is unchanged, unless the package changed
+    since the last build (then every page is executed again, see course_rnn.bookbuild) or
+    ``--all`` is given.
     """
     from course_rnn.bookbuild import build_book
 
@@ -44,17 +44,25 @@ def release_command(args):
 
 
 def grade(args):
+    """Grade every submission; print one line per student: id, status, score, reason."""
+    from course_rnn.grading.sandbox import Limits
+
     course = Course.at(args.course_dir)
+    limits = Limits(memory_bytes=args.memory, seconds=args.timeout,
+                    submission_seconds=args.submission_timeout)
     results = grade_all(course, args.assignment, workers=args.workers, force=args.force,
-                        skip_invalid=args.skip_invalid)
-    points = scores(course, args.assignment) if any(r.status == GRADED for r in results) else {}
+                        limits=limits, unsafe=args.unsafe, progress=not args.no_progress)
     for result in results:
-        score = points.get(result.student)
-        shown = f"{score[0]:g}/{score[1]:g}" if score and result.status in (GRADED, SKIPPED) else "-"
-        print(f"{result.student}\t{result.status}\t{shown}")
-        if result.status not in (GRADED, SKIPPED):
-            print(f"course-rnn: {result.student}: {result.message}", file=sys.stderr)
-    return 0 if all(r.status in (GRADED, SKIPPED) for r in results) else 1
+        shown = f"{result.score:g}/{result.max_score:g}" if result.score is not None else "-"
+        print(f"{result.student}\t{result.status}\t{shown}\t{result.message}")
+    counts = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    print("course-rnn: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())), file=sys.stderr)
+    failed = [r for r in results if r.status == ERROR]
+    for result in failed:
+        print(f"course-rnn: error: {result.student}: {result.message}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def feedback(args):
@@ -77,6 +85,25 @@ def _workers(text):
     return n
 
 
+def _seconds(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _bytes(text):
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    number, unit = (text[:-1], text[-1].upper()) if text[-1:].upper() in units else (text, "")
+    try:
+        value = int(float(number) * units.get(unit, 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (write e.g. 2G or 512M)") from None
+    if value < 64 * 2**20:
+        raise argparse.ArgumentTypeError(f"at least 64M is needed to run Python, got {text}")
+    return value
+
+
 def parser():
     """The argument parser: one subcommand per step of the instructor's workflow."""
     top = argparse.ArgumentParser(
@@ -94,17 +121,27 @@ def parser():
     p.add_argument("assignment", metavar="ASSIGNMENT", help="folder name in solutions/, e.g. a01_rnn_forward_bptt")
     p.set_defaults(run=release_command)
 
-    p = sub.add_parser("grade", help="autograde every submission of an assignment",
-                       description="Autograde DIR/submitted/*/ASSIGNMENT/. Every notebook is checked "
-                                   "first; an unreadable one stops everything unless --skip-invalid. "
-                                   "Exit status 1 if any submission was not graded.")
+    p = sub.add_parser("grade", help="autograde every submission of an assignment, sandboxed",
+                       description="Autograde DIR/submitted/*/ASSIGNMENT/: student code runs in a "
+                                   "bubblewrap sandbox, hidden tests outside it. Every submission gets a "
+                                   "status (graded, timed out, memory limit, crashed, malformed, missing "
+                                   "cells, tampered, or skipped if graded before and unchanged) and a "
+                                   "reason. Exit status 0 unless the grader itself failed.")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--course-dir", **course_dir)
     p.add_argument("--workers", type=_workers, default=1, metavar="N",
-                   help="grade N submissions at a time (default 1)")
+                   help="grade N submissions at a time, each in its own sandbox (default 1)")
     p.add_argument("--force", action="store_true", help="grade again submissions already autograded")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="grade the readable submissions even if some notebooks are not valid JSON")
+    p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                   help="wall-clock limit of each cell and of each call of a hidden test (default 60)")
+    p.add_argument("--submission-timeout", type=_seconds, default=600.0, metavar="SECONDS",
+                   help="wall-clock and CPU-time limit of a whole submission (default 600)")
+    p.add_argument("--memory", type=_bytes, default=2 * 2**30, metavar="SIZE",
+                   help="memory limit of a submission, e.g. 2G or 512M (default 2G)")
+    p.add_argument("--unsafe", action="store_true",
+                   help="run student code without the bubblewrap sandbox (only for code you trust)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--skip-invalid", action="store_true", help=argparse.SUPPRESS)  # malformed never stops a batch now
     p.set_defaults(run=grade)
 
     p = sub.add_parser("feedback", help="write HTML feedback for every autograded submission")

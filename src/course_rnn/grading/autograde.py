@@ -1,84 +1,294 @@
-"""Autograde every submission of an assignment, one submission per nbgrader run.
+"""Grade every submission of an assignment: sandboxed, in parallel, resumable.
 
-``grade_submission`` grades one student and reports a status instead of raising, so
-``grade_all`` can loop over a whole class with a progress bar and a broken submission only
-ever costs its own grade.  With ``workers > 1`` several nbgrader processes run at once;
-they share the SQLite gradebook, whose writes are short transactions serialised by
-SQLite's file lock (nbgrader waits up to 5 s for it), so a handful of workers on one
-machine is safe.  Sandboxing student code is not done here yet: the hidden tests still run
-in the student's kernel, as with plain ``nbgrader autograde``.
+``grade_all`` checks the input, records the assignment in nbgrader's gradebook, and hands
+the submissions to ``workers`` threads.  Each thread owns a :class:`~sandbox.Slot` (a warm
+sandboxed zygote) and grades one submission at a time: student code in a forked child,
+hidden tests here (:mod:`~course_rnn.grading.hidden`).  Only the main thread writes the
+gradebook and the ``autograded/`` folders (:mod:`~course_rnn.grading.record`), so the
+sandbox never sees them.  Every submission gets a status and a one-line reason; a broken
+or hostile submission costs only its own grade.
+
+Statuses, most severe first: malformed, memory limit, timed out, crashed, tampered,
+missing cells, graded; plus skipped (graded before, unchanged since).
 """
 
-import subprocess
+import html
+import json
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from tqdm import tqdm
 
-from course_rnn.grading.errors import NbgraderError
+from course_rnn.grading import notebooks as nbs
+from course_rnn.grading import record
+from course_rnn.grading.hidden import grade_notebook
 from course_rnn.grading.paths import COURSE_ID, gradebook_url
 from course_rnn.grading.release import register
-from course_rnn.grading.runner import run_nbgrader
-from course_rnn.grading.validate import check_assignment, check_course_dir, check_submissions
+from course_rnn.grading.sandbox import (CRASHED, MEMORY, TIMED_OUT, Limits, SandboxUnavailable, Slot,
+                                        bwrap_problem, remove_stale_cgroups)
+from course_rnn.grading.validate import check_assignment, check_course_dir, find_submissions
 
-GRADED, SKIPPED, ERROR, INVALID = "graded", "skipped", "error", "invalid"
+GRADED, SKIPPED, ERROR = "graded", "skipped", "error"
+MALFORMED, MISSING, TAMPERED = nbs.MALFORMED, nbs.MISSING, nbs.TAMPERED
+INVALID = MALFORMED  # the name of this status before malformed notebooks were graded too
+SEVERITY = [ERROR, MALFORMED, MEMORY, TIMED_OUT, CRASHED, TAMPERED, MISSING, GRADED]
 
 
 @dataclass
 class Result:
-    """What happened to one submission: ``status`` is graded, skipped, error or invalid."""
+    """What happened to one submission: its status, a one-line reason, and its score."""
 
     student: str
     status: str
     message: str = ""
     seconds: float = 0.0
+    score: float = None
+    max_score: float = None
+    notes: list = field(default_factory=list)
 
 
-def grade_submission(course, assignment, student, force=False, timeout=None):
-    """Autograde ``submitted/<student>/<assignment>`` into ``autograded/`` and the gradebook.
+def grade_all(course, assignment, workers=1, force=False, skip_invalid=True, progress=True,
+              timeout=None, limits=None, unsafe=False):
+    """Grade every submission of ``assignment``; one Result per student, sorted.
 
-    An already autograded submission is skipped unless ``force``.  Never raises for a
-    problem with the submission: it comes back as a Result with status ``error``.
-    """
-    start = time.perf_counter()
-    if not force and (course.step("autograded") / student / assignment).is_dir():
-        return Result(student, SKIPPED, "already autograded; use --force to grade again")
-    args = [assignment, f"--student={student}"] + (["--force"] if force else [])
-    try:
-        run_nbgrader(course, "autograde", *args, timeout=timeout)
-    except NbgraderError as error:
-        return Result(student, ERROR, str(error), time.perf_counter() - start)
-    except subprocess.TimeoutExpired:
-        return Result(student, ERROR, f"nbgrader took longer than {timeout} s", time.perf_counter() - start)
-    return Result(student, GRADED, "", time.perf_counter() - start)
-
-
-def grade_all(course, assignment, workers=1, force=False, skip_invalid=False, progress=True,
-              timeout=None):
-    """Grade every submission of ``assignment``; returns one Result per student, sorted.
-
-    All input is checked first (GradingInputError, nothing written).  Then the assignment
-    is recorded in the gradebook and the submissions are graded, ``workers`` at a time.
+    Refuses (GradingInputError, SandboxUnavailable; nothing written) bad input, or student
+    code that cannot be sandboxed unless ``unsafe``.  ``skip_invalid`` is kept for
+    compatibility: malformed notebooks never stop the batch.
     """
     check_course_dir(course)
-    check_assignment(course, assignment)
-    valid, problems = check_submissions(course, assignment, skip_invalid=skip_invalid)
-    results = [Result(folder.parent.name, INVALID, message) for folder, message in problems.items()]
-    if not valid:
-        return results
+    sources = {path.name: json.loads(path.read_text(encoding="utf-8"))
+               for path in check_assignment(course, assignment)}
+    folders = find_submissions(course, assignment)
+    limits = limits or Limits(**({"seconds": timeout} if timeout else {}))
+    if not unsafe:
+        problem = bwrap_problem()
+        if problem:
+            raise SandboxUnavailable(
+                f"cannot sandbox student code: {problem}; install bubblewrap (apt-get install "
+                f"bubblewrap) and run as root, or pass --unsafe to run submissions unsandboxed "
+                f"(only for code you trust)")
+    ensure_registered(course, assignment, sources)
+    record.remove_partials(course, assignment)
+    remove_stale_cgroups()
+    results, todo = [], []
+    for folder in folders:
+        student, digest = folder.parent.name, record.fingerprint(folder)
+        done = record.marker(course, assignment, student)
+        if not force and done and done.get("fingerprint") == digest:
+            results.append(Result(student, SKIPPED, done.get("reason", ""), 0.0, done.get("score"),
+                                  done.get("max_score")))
+        else:
+            todo.append((student, folder, digest))
+    if todo:
+        results += _grade(course, assignment, sources, todo, workers, limits, unsafe, progress)
+    return sorted(results, key=lambda r: r.student)
+
+
+def _grade(course, assignment, sources, todo, workers, limits, unsafe, progress):
+    from nbgrader.api import Gradebook  # slow to import; only grading needs it
+
+    grader = Grader(course, assignment, sources, limits, unsafe)
+    jobs, done = queue.Queue(), queue.Queue()
+    for job in todo:
+        jobs.put(job)
+    threads = [threading.Thread(target=grader.work, args=(f"w{i}", jobs, done), daemon=True)
+               for i in range(min(max(1, workers), len(todo)))]
+    for thread in threads:
+        thread.start()
+    results = []
+    bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress)
+    try:
+        with Gradebook(gradebook_url(course), COURSE_ID) as gb:
+            while len(results) < len(todo):
+                student, outcome = done.get()
+                if isinstance(outcome, BaseException):
+                    results.append(Result(student, ERROR, f"the grader failed: {type(outcome).__name__}: {outcome}"))
+                else:
+                    notebooks, result, seconds = outcome
+                    record.commit(course, gb, assignment, student, notebooks, result)
+                    results.append(Result(student, result["status"], result["reason"], seconds,
+                                          result["score"], result["max_score"], result["notes"]))
+                bar.update()
+    finally:
+        bar.close()
+        grader.stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    return results
+
+
+class Grader:
+    """What every worker thread shares: the assignment, its files and the limits."""
+
+    def __init__(self, course, assignment, sources, limits, unsafe):
+        self.course, self.assignment, self.limits, self.unsafe = course, assignment, limits, unsafe
+        self.sources = {name: nbs.source_cells(nb) for name, nb in sources.items()}
+        self.raw_sources = sources
+        text = json.dumps(sources)
+        self.preload = ("numpy", "torch") if "torch" in text else ("numpy",)
+        folder = course.source(assignment)
+        self.extras = {p.name: p for p in folder.iterdir()
+                       if p.suffix != ".ipynb" and not p.name.startswith(".")}
+        self.stop = threading.Event()
+
+    def work(self, name, jobs, done):
+        slot = Slot(name, self.limits, self.preload, self.unsafe)
+        try:
+            while not self.stop.is_set():
+                try:
+                    student, folder, digest = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                start = time.perf_counter()
+                try:
+                    notebooks, result = self.grade(slot, student, folder, digest)
+                    done.put((student, (notebooks, result, time.perf_counter() - start)))
+                except Exception as error:  # noqa: BLE001 -- a grader bug costs one submission, reported
+                    done.put((student, error))
+        finally:
+            slot.close()
+
+    def grade(self, slot, student, folder, digest):
+        """Grade one submission: ``({notebook file: autograded notebook}, result dict)``."""
+        deadline = time.monotonic() + self.limits.submission_seconds
+        files = dict(self.extras)
+        files.update({p.name: p for p in folder.glob("*.ipynb")})
+        submitted = {p.name for p in folder.glob("*.ipynb")}
+        notes, written, per_notebook = [], {}, {}
+        unexpected = sorted(submitted - set(self.sources))
+        for name, source in self.sources.items():
+            path = folder / name
+            if name not in submitted and len(unexpected) == 1 and len(self.sources) == 1:
+                path = folder / unexpected[0]
+                notes.append((GRADED, f"graded {unexpected[0]} as {name}"))
+            try:
+                if not path.is_file():
+                    raise nbs.Malformed(f"no notebook {name} in the submission")
+                nb = nbs.read_notebook(path)
+                cells, found = nbs.assemble(source, nb)
+                notes += found
+                scores, events, forbidden = grade_notebook(slot, cells, files, deadline)
+                notes += events
+                notes += [(GRADED, reason) for reason in forbidden.values()]
+            except nbs.Malformed as error:
+                notes.append((MALFORMED, str(error)))
+                nb = {"metadata": self.raw_sources[name].get("metadata", {}), "nbformat": 4, "nbformat_minor": 5}
+                cells = [nbs._copy(c) for c in source]
+                for cell in cells:
+                    if cell.kind == "solution":
+                        cell.cell["source"] = nbs.release_text(cell.cell)
+                scores = {c.grade_id: 0.0 for c in source if c.kind == "test"}
+            written[name], per_notebook[name] = self._autograded(nb, name, cells), self._cells(cells, scores)
+        status = min((s for s, _ in notes), key=SEVERITY.index, default=GRADED)
+        reason = "; ".join(dict.fromkeys(r for _, r in notes))
+        score = sum(v or 0 for nb in per_notebook.values() for v in nb["scores"].values())
+        max_score = sum(c.points for cells in self.sources.values() for c in cells if c.kind == "test")
+        for name, nb in written.items():
+            _banner(nb, status, reason)
+            _unique_ids(nb)
+            if status != GRADED:
+                first = next((g for g, c in per_notebook[name]["comments"].items()), None)
+                if first is not None:
+                    old = per_notebook[name]["comments"][first]
+                    per_notebook[name]["comments"][first] = " ".join(
+                        filter(None, [old, f"Grader: {status}: {reason}"]))
+        stamp = folder / "timestamp.txt"
+        result = {"fingerprint": digest, "status": status, "reason": reason, "score": score,
+                  "max_score": max_score, "notes": notes, "notebooks": per_notebook,
+                  "timestamp": stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None,
+                  "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+        return written, result
+
+    def _autograded(self, nb, name, cells):
+        out = {key: value for key, value in nb.items() if key != "cells"}
+        out["nbformat"], out["nbformat_minor"] = 4, 5
+        out["metadata"] = dict(nb.get("metadata", {}))
+        out["cells"] = [_clean(c.cell) for c in cells]
+        return out
+
+    def _cells(self, cells, scores):
+        """Auto scores (None: needs a person) and auto comments of one notebook's cells."""
+        result = {"scores": {}, "comments": {}}
+        for cell in cells:
+            if not cell.grade_id:
+                continue
+            meta = nbs.nbgrader_meta(cell.cell)
+            if cell.kind == "test":
+                result["scores"][cell.grade_id] = scores.get(cell.grade_id, 0.0)
+            elif cell.kind == "solution":
+                source = next(c for cs in self.sources.values() for c in cs if c.grade_id == cell.grade_id)
+                blank = nbs.normal(cell.source) == nbs.normal(nbs.release_text(source.cell))
+                result["comments"][cell.grade_id] = "No response." if blank else None
+                if meta.get("grade"):
+                    result["scores"][cell.grade_id] = 0.0 if blank else None
+        return result
+
+
+def _clean(cell):
+    """A cell as nbformat 4 wants it (code cells with outputs and a count)."""
+    cell = dict(cell)
+    cell.setdefault("metadata", {})
+    if cell.get("cell_type") == "code":
+        cell.setdefault("outputs", [])
+        cell.setdefault("execution_count", None)
+    else:
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+    return cell
+
+
+def _unique_ids(nb):
+    """nbformat 4.5 wants a unique id on every cell."""
+    seen = set()
+    for cell in nb["cells"]:
+        if not isinstance(cell.get("id"), str) or cell["id"] in seen or not cell["id"]:
+            cell["id"] = uuid.uuid4().hex[:12]
+        seen.add(cell["id"])
+
+
+def _banner(nb, status, reason):
+    """The status as a markdown cell on top of the autograded notebook (shown in feedback)."""
+    nb["metadata"]["course_rnn"] = {"status": status, "reason": reason}
+    if status == GRADED and not reason:
+        return
+    text = f"**Grading status: {html.escape(status)}.** {html.escape(reason)}"
+    nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {"course_rnn": {"banner": True}},
+                           "source": text})
+
+
+def ensure_registered(course, assignment, sources):
+    """Record the assignment in the gradebook unless it is there with these very cells."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    path = course.course_dir / "gradebook.db"
+    if path.exists():
+        with Gradebook(gradebook_url(course), COURSE_ID) as gb:
+            try:
+                same = all(_registered_as(gb.find_notebook(Path(name).stem, assignment), nb)
+                           for name, nb in sources.items())
+                same = same and len(gb.find_assignment(assignment).notebooks) == len(sources)
+            except MissingEntry:
+                same = False
+        if same:
+            return
     register(course, assignment)
-    students = [folder.parent.name for folder in valid]
-    bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="submission",
-               disable=not progress)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(grade_submission, course, assignment, student, force, timeout)
-                   for student in students]
-        for future in as_completed(futures):
-            results.append(future.result())
-            bar.update()
-    bar.close()
-    return sorted(results, key=lambda result: result.student)
+
+
+def _registered_as(notebook, source):
+    grades = {c.name: c.max_score for c in notebook.grade_cells}
+    locked = {c.name: c.source for c in notebook.source_cells}
+    for cell in source["cells"]:
+        meta = nbs.nbgrader_meta(cell)
+        if meta.get("grade") and grades.get(meta["grade_id"]) != float(meta.get("points", 0)):
+            return False
+        if meta.get("locked") and not meta.get("solution") and locked.get(meta["grade_id"]) != nbs.source_text(cell):
+            return False
+    wanted = {nbs.nbgrader_meta(c)["grade_id"] for c in source["cells"] if nbs.nbgrader_meta(c).get("grade")}
+    return set(grades) == wanted
 
 
 def scores(course, assignment):

@@ -1,0 +1,223 @@
+"""Hidden tests in the trusted process, student functions as proxies into the sandbox.
+
+:func:`grade_notebook` walks a notebook in order.  The student's cells (and the locked
+setup and adapter cells) run in a sandboxed child; each hidden-test cell runs here, in a
+fresh namespace where every name the child defines is a :class:`Proxy`: calling it sends
+the arguments as plain data, runs the student's function there under the time limit, and
+returns plain data.  Arrays passed in are copied back afterwards, so a test sees an
+in-place modification.  Nothing the student does in the child (patching numpy, builtins
+or ``course_rnn``, printing, returning objects that claim equality, exiting, hanging) can
+change what the test code here computes.
+
+A child that dies or hangs costs the cell that was running (zero for a test) and is
+replaced: a fresh fork replays the cells run so far (not the one that killed it), so the
+later parts are still graded.
+"""
+
+import builtins
+import time
+
+import numpy as np
+
+from course_rnn.grading import wire
+from course_rnn.grading.forbid import static_violations
+from course_rnn.grading.sandbox import TIMED_OUT, Lost
+
+OUTPUT_LIMIT = 20_000
+
+
+class StudentError(Exception):
+    """The student's function raised; the message is ``TypeName: message``."""
+
+    def __init__(self, message, traceback_lines=()):
+        super().__init__(message)
+        self.student_traceback = list(traceback_lines)
+
+
+class Proxy:
+    """A student function as seen by the hidden tests: a call into the sandbox."""
+
+    def __init__(self, session, name):
+        self._session, self._name = session, name
+
+    def __call__(self, *args, **kwargs):
+        try:
+            tree, blob = wire.encode((args, kwargs))
+        except wire.WireError as error:
+            raise TypeError(f"the hidden test passed {error} to {self._name}; only plain data can "
+                            f"reach student code (see solutions/README.md)") from None
+        reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
+        if reply.get("error"):
+            error = reply["error"]
+            raise StudentError(str(error.get("message", "error"))[:2000], error.get("traceback", [])[-40:])
+        try:
+            value = wire.decode(reply.get("value"), data)
+            result, changed = value["value"], value["changed"]
+        except (wire.WireError, KeyError, TypeError) as error:
+            raise StudentError(f"TypeError: {self._name} returned data the grader cannot read ({error})") from None
+        originals = list(_arrays((args, kwargs)))
+        for index, array in changed.items():
+            original = originals[int(index)] if index.isdigit() and int(index) < len(originals) else None
+            if original is not None and original.shape == np.shape(array) and original.flags.writeable:
+                np.copyto(original, array, casting="unsafe")
+        return result
+
+    def __repr__(self):
+        return f"<student function {self._name}>"
+
+
+def _arrays(value):
+    """Every ndarray in a nest of lists, tuples and dicts, in the order the child walks it."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _arrays(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _arrays(item)
+
+
+class Session:
+    """One notebook being graded: the child running it, and how to get a new one."""
+
+    def __init__(self, slot, files, deadline):
+        self.slot, self.files, self.deadline = slot, files, deadline
+        self.connection, self.replay, self.violations, self.events = None, [], [], []
+
+    def child(self):
+        if self.connection is None or not self.connection.alive:
+            if time.monotonic() >= self.deadline:
+                raise Lost(TIMED_OUT, f"the submission ran longer than {self.slot.limits.submission_seconds:g} s in all")
+            self.connection = self.slot.fork(self.files)
+            self.connection.deadline = self.deadline
+            for request in self.replay:
+                self.request(request)
+        return self.connection
+
+    def request(self, header, blob=b""):
+        reply, data = self.child().request(header, blob)
+        self.violations.extend(reply.get("violations", []))
+        return reply, data
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+
+
+def grade_notebook(slot, cells, files, deadline):
+    """Run ``cells`` (from :func:`notebooks.assemble`) and fill in their outputs.
+
+    Returns ``(scores, events, violations)``: ``{test grade_id: score}``, the
+    ``[(status, reason)]`` of children lost, and ``{part: reason}`` for forbidden tools.
+    """
+    session = Session(slot, files, deadline)
+    scores, count = {}, 0
+    try:
+        for cell in cells:
+            if cell.kind in ("markdown", "check"):
+                continue
+            count += 1
+            if cell.kind == "test":
+                scores[cell.grade_id] = run_test(session, cell, count)
+            else:
+                run_cell(session, cell, count)
+    finally:
+        session.close()
+    violations = {}
+    for cell in cells:
+        if cell.kind == "solution" and cell.forbid:
+            found = static_violations(cell.source, cell.forbid)
+            if found:
+                violations[cell.part] = f"the code for {cell.part} {found[0]}, which this part forbids"
+    for part, tool, detail in session.violations:
+        violations.setdefault(part, f"{part} {detail} while it ran, but this part must be done without {tool}")
+    for cell in cells:
+        if cell.kind == "test" and cell.part in violations and scores.get(cell.grade_id):
+            scores[cell.grade_id] = 0.0
+            cell.cell["outputs"].append(_stream("stdout", f"0 points: {violations[cell.part]}.\n"))
+    return scores, session.events, violations
+
+
+def run_cell(session, cell, count):
+    request = {"op": "cell", "index": count, "source": cell.source, "locked": cell.kind == "locked",
+               "part": cell.part, "forbid": cell.forbid, "defines": cell.defines}
+    outputs = cell.cell["outputs"] = []
+    cell.cell["execution_count"] = count
+    try:
+        reply, _ = session.request(request)
+    except Lost as lost:
+        session.events.append((lost.status, f"{_name(cell)} {lost.reason}; it was stopped and skipped"))
+        outputs.append(_error("Stopped", f"this cell {lost.reason} ({lost.status}); it was skipped", []))
+        return
+    session.replay.append(request)
+    for name in ("stdout", "stderr"):
+        if reply.get(name):
+            outputs.append(_stream(name, str(reply[name])[:OUTPUT_LIMIT + 200]))
+    if reply.get("result") is not None:
+        outputs.append({"output_type": "execute_result", "execution_count": count, "metadata": {},
+                        "data": {"text/plain": str(reply["result"])[:OUTPUT_LIMIT]}})
+    error = reply.get("error")
+    if error:
+        outputs.append(_error(str(error.get("ename", "Error"))[:200], str(error.get("evalue", ""))[:2000],
+                              [str(line)[:2000] for line in error.get("traceback", [])][-40:]))
+
+
+def run_test(session, cell, count):
+    """Execute one hidden test here; its score (points, or 0 on any error or loss)."""
+    printed = []
+    outputs = cell.cell["outputs"] = []
+    cell.cell["execution_count"] = count
+    namespace = {"__name__": "__main__", "__builtins__": _builtins(printed)}
+    failure = None
+    try:
+        reply, _ = session.request({"op": "names"})
+        for name in reply.get("names", []):
+            if isinstance(name, str) and name.isidentifier():
+                namespace[name] = Proxy(session, name)
+        exec(compile(cell.source, f"<hidden test {cell.grade_id}>", "exec"), namespace)
+    except Lost as lost:
+        failure = _error("Stopped", f"your code {lost.reason} during this test ({lost.status})", [])
+        session.events.append((lost.status, f"your code {lost.reason} during test {cell.grade_id!r}"))
+    except StudentError as error:
+        ename, _, evalue = str(error).partition(": ")
+        failure = _error(ename, evalue, error.student_traceback)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: B036 -- a failed test, whatever it raised
+        message = str(error)[:2000]
+        failure = _error(type(error).__name__, message, [f"{type(error).__name__}: {message}".rstrip(": ")])
+    text = "".join(printed)
+    if text:
+        outputs.append(_stream("stdout", text[:OUTPUT_LIMIT]))
+    lost = session.connection is not None and not session.connection.alive and failure is None
+    if lost:
+        failure = _error("Stopped", "your code stopped the grader's process during this test", [])
+    if failure is not None:
+        outputs.append(failure)
+        return 0.0
+    return cell.points
+
+
+def _builtins(printed):
+    """The builtins of a hidden test, with ``print`` writing to the cell's own output."""
+    names = dict(vars(builtins))
+
+    def test_print(*args, sep=" ", end="\n", file=None, flush=False):
+        printed.append(sep.join(map(str, args)) + end)
+
+    names["print"] = test_print
+    return names
+
+
+def _stream(name, text):
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def _error(ename, evalue, traceback_lines):
+    lines = list(traceback_lines) or [f"{ename}: {evalue}"]
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": lines}
+
+
+def _name(cell):
+    return f"the cell of {cell.grade_id!r}" if cell.grade_id else "a cell"

@@ -1,0 +1,124 @@
+"""Results that survive ``kill -9``: nbgrader's autograded folder, the gradebook, a marker.
+
+A submission counts as graded when ``autograded/<student>/<assignment>/`` exists and holds
+:data:`MARKER` with the fingerprint (a hash of every submitted file) of what was graded.
+The folder is written under a temporary name and renamed into place only after the
+gradebook has the scores, so an interrupted run leaves either the old result, or nothing
+that counts: the next run grades that submission again, once.  Only auto scores and auto
+comments are written; a grader's manual score is never touched (nbgrader shows the manual
+score when there is one, and the submission is flagged for review).
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+import warnings
+from pathlib import Path
+
+MARKER = ".course-rnn-graded.json"
+
+
+def fingerprint(folder):
+    """SHA-256 of every file of a submission (names and bytes), in a fixed order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def marker(course, assignment, student):
+    """The commit marker of a graded submission, as a dict, or None."""
+    path = course.step("autograded") / student / assignment / MARKER
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_graded(course, assignment, student, submitted_hash):
+    done = marker(course, assignment, student)
+    return done is not None and done.get("fingerprint") == submitted_hash
+
+
+def commit(course, gradebook, assignment, student, notebooks, result):
+    """Write one graded submission: notebooks to a temporary folder, the gradebook, then
+    the folder renamed into place (the marker inside it is what says "done")."""
+    final = course.step("autograded") / student / assignment
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.parent / f".{assignment}.partial-{uuid.uuid4().hex[:8]}"
+    partial.mkdir()
+    for name, nb in notebooks.items():
+        _write(partial / name, json.dumps(nb, indent=1, ensure_ascii=False))
+    stamp = course.step("submitted") / student / assignment / "timestamp.txt"
+    if stamp.is_file():
+        shutil.copyfile(stamp, partial / "timestamp.txt")
+    _write(partial / MARKER, json.dumps(result, indent=1))
+    write_gradebook(gradebook, assignment, student, result)
+    if final.exists():
+        old = final.parent / f".{assignment}.old-{uuid.uuid4().hex[:8]}"
+        os.rename(final, old)
+        os.rename(partial, final)
+        shutil.rmtree(old)
+    else:
+        os.rename(partial, final)
+    _fsync_dir(final.parent)
+
+
+def remove_partials(course, assignment):
+    """Folders left by an interrupted run: never counted, now deleted."""
+    for pattern in (f"*/.{assignment}.partial-*", f"*/.{assignment}.old-*"):
+        for folder in course.step("autograded").glob(pattern):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_gradebook(gb, assignment, student, result):
+    """Auto scores and comments of one submission in nbgrader's gradebook."""
+    from nbgrader.api import MissingEntry
+
+    with warnings.catch_warnings():  # nbgrader's add_submission trips SQLAlchemy's autoflush warning
+        warnings.simplefilter("ignore")
+        _write_gradebook(gb, assignment, student, result, MissingEntry)
+
+
+def _write_gradebook(gb, assignment, student, result, MissingEntry):
+    gb.update_or_create_student(student)
+    timestamp = result.get("timestamp")
+    try:
+        gb.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
+    except (ValueError, TypeError, OverflowError):
+        gb.update_or_create_submission(assignment, student)
+    for notebook, cells in result["notebooks"].items():
+        for grade_id, score in cells["scores"].items():
+            try:
+                grade = gb.find_grade(grade_id, notebook, assignment, student)
+            except MissingEntry:
+                continue
+            grade.auto_score = score
+            grade.needs_manual_grade = grade.manual_score is not None or score is None
+        for grade_id, text in cells["comments"].items():
+            try:
+                gb.find_comment(grade_id, notebook, assignment, student).auto_comment = text
+            except MissingEntry:
+                continue
+    gb.db.commit()
+
+
+def _write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(folder):
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
