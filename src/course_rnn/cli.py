@@ -28,9 +28,9 @@ from course_rnn.grading.release import release
 def build(args):
     """Build the book with jupyter-book; a warning or a failing cell fails the build.
 
-    Pages come from jupyter-cache when their code is unchanged, unless the package changed
-    since the last build (then every page is executed again, see course_rnn.bookbuild) or
-    ``--all`` is given.
+    Pages come from jupyter-cache when their code is unchanged, unless the package or a
+    released notebook changed since the last build (then every page is executed again,
+    see course_rnn.bookbuild) or ``--all`` is given.
     """
     from course_rnn.bookbuild import build_book
 
