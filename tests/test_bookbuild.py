@@ -47,10 +47,10 @@ def test_digest_changes_with_a_file_of_the_package_and_ignores_bytecode(tmp_path
     assert sources_digest(tmp_path) == before, "importing the package must not invalidate the cache"
     _package(tmp_path, "A = 2\n")
     assert sources_digest(tmp_path) != before
-    (tmp_path / "exercises" / "a01").mkdir(parents=True)
+    (tmp_path / "src" / "course_rnn" / "data").mkdir()
     changed = sources_digest(tmp_path)
-    (tmp_path / "exercises" / "a01" / "nb.ipynb").write_text("{}")
-    assert sources_digest(tmp_path) != changed, "a released notebook is read by the assignment pages"
+    (tmp_path / "src" / "course_rnn" / "data" / "corpus.txt").write_text("a data file")
+    assert sources_digest(tmp_path) != changed, "a data file of the package is read by the chapters"
 
 
 def test_cache_is_stale_until_a_digest_is_recorded(tmp_path):

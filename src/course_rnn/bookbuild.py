@@ -4,12 +4,14 @@ The book is executed in jupyter-cache mode (``execute_notebooks: cache`` in ``_c
 an executed page is stored in ``_build/.jupyter_cache`` under a hash of its code cells, and
 reused while that code is unchanged, so a rebuild with nothing changed executes nothing.
 
-What the hash does not see is everything a page imports or reads: the package
-(``src/course_rnn``, code and data) and the released assignments (``exercises/``, which
-the assignment pages read).  :func:`build_book` therefore keeps a digest of those files
-beside the cache (``_build/course-rnn-sources.sha256``); when it differs from the last
-successful build's, the cache is deleted and every page is read again (``--all``), so a
-change of the package re-executes every chapter.
+What the hash does not see is everything a page imports or reads.  The package
+(``src/course_rnn``, code and data): :func:`build_book` keeps a digest of it beside the
+cache (``_build/course-rnn-sources.sha256``); when it differs from the last successful
+build's, the cache is deleted and every page is read again (``--all``), so a change of the
+package re-executes every chapter.  The released assignments (``exercises/``), which only
+the pages in ``book/assignments/`` read: those pages are never cached (``execution_mode:
+force`` in their front matter), and this module, as a Sphinx extension, has Sphinx read
+them again whenever ``exercises/`` changed.
 """
 
 import hashlib
@@ -19,7 +21,9 @@ import sys
 from pathlib import Path
 
 #: files whose change may change any executed page (globs relative to the repository)
-WATCHED = ("src/course_rnn/**/*", "exercises/**/*")
+WATCHED = ("src/course_rnn/**/*",)
+#: the released assignments, and the pages that read them
+RELEASES, RELEASE_PAGES = ("exercises/**/*", "book/*.md"), "book/assignments/"
 #: the digest of WATCHED at the last successful build, beside the cache
 STAMP = "course-rnn-sources.sha256"
 CACHE = ".jupyter_cache"
@@ -102,7 +106,18 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def _assignment_pages_if_released_changed(app, env, added, changed, removed):
+    """The pages of ``book/assignments/`` if ``exercises/`` changed since they were read."""
+    digest = sources_digest(app.srcdir, RELEASES)
+    if getattr(env, "course_rnn_releases", None) == digest:
+        return []
+    env.course_rnn_releases = digest
+    return sorted(d for d in env.found_docs if d.startswith(RELEASE_PAGES) and d not in added | changed)
+
+
 def setup(app):
-    """Sphinx extension (``sphinx: extra_extensions`` in ``_config.yml``): page fixes."""
+    """Sphinx extension (``sphinx: extra_extensions`` in ``_config.yml``): assignment pages
+    read again when a release changed; each script once per page."""
+    app.connect("env-get-outdated", _assignment_pages_if_released_changed)
     app.connect("html-page-context", _drop_repeated_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
