@@ -2,12 +2,13 @@ r"""Character-level language modelling on tiny Shakespeare: the course's CharLM,
 :func:`course_rnn.train.fit`, against a min-char-rnn-style baseline in numpy, measured in the
 same run.
 
-The baseline is the algorithm of Karpathy's min-char-rnn.py (2015): a vanilla RNN with 100
-tanh units over one-hot characters, batch 1, windows of 25 characters with the hidden state
-carried between them, backpropagation through time by hand, gradients clipped elementwise
-to [-5, 5], Adagrad with learning rate 0.1, weights from N(0, 0.01^2).  Both models train for
-the same wall-clock budget, then both are scored on the same held-out text (the validation
-split, cut into 10 contiguous streams read with the state carried) in nats per character.
+The baseline is :class:`course_rnn.minchar.MinCharRNN`, the algorithm of Karpathy's
+min-char-rnn.py (2015): a vanilla RNN with 100 tanh units over one-hot characters, batch 1,
+windows of 25 characters with the hidden state carried between them, backpropagation
+through time by hand, gradients clipped elementwise to [-5, 5], Adagrad with learning rate
+0.1, weights from N(0, 0.01^2).  Both models train for the same wall-clock budget, then both
+are scored on the same held-out text (the validation split, cut into 10 contiguous streams
+read with the state carried) in nats per character.
 
     python benchmarks/bench_char_lm.py [--budget 60] [--hidden 64] [--batch 256] [--bptt 64] [--threads 2]
                                        [--keep-freed-memory]
@@ -26,91 +27,15 @@ import time
 import numpy as np
 import torch
 
+from course_rnn.budget import CPUBudget
 from course_rnn.data.batching import batchify, bptt_windows
 from course_rnn.data.shakespeare import load_tinyshakespeare
 from course_rnn.data.vocab import CharVocab
+from course_rnn.minchar import MinCharRNN
 from course_rnn.models import CharLM
 from course_rnn.train import evaluate, fit, seed_everything
 
 VAL_STREAMS = 10  # validation read as 10 streams of 5,577 characters, each from a zero state
-
-
-class MinCharRNN:
-    r"""Vanilla RNN language model, batch 1, trained by BPTT by hand with Adagrad.
-
-    .. math::
-        h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h), \qquad
-        p_t = \mathrm{softmax}(W_{hy} h_t + b_y), \qquad
-        L = -\textstyle\sum_t \ln p_t[y_t]
-
-    x_t is one-hot, so :math:`W_{xh} x_t` is column x_t of :math:`W_{xh}`.
-    """
-
-    def __init__(self, V, H=100, T=25, lr=0.1, seed=0):
-        rng = np.random.default_rng(seed)
-        self.V, self.H, self.T, self.lr = V, H, T, lr
-        self.params = {"W_xh": rng.standard_normal((H, V)) * 0.01,
-                       "W_hh": rng.standard_normal((H, H)) * 0.01,
-                       "W_hy": rng.standard_normal((V, H)) * 0.01,
-                       "b_h": np.zeros(H), "b_y": np.zeros(V)}
-        self.memory = {k: np.zeros_like(v) for k, v in self.params.items()}  # Adagrad's sum of g^2
-
-    def loss_and_grads(self, inputs, targets, h_prev):
-        """Forward over one window, then BPTT; returns loss (nats, summed), grads, last h."""
-        p = self.params
-        T = len(inputs)
-        hs = np.empty((T + 1, self.H))
-        hs[0] = h_prev
-        probs = np.empty((T, self.V))
-        loss = 0.0
-        for t in range(T):
-            hs[t + 1] = np.tanh(p["W_xh"][:, inputs[t]] + p["W_hh"] @ hs[t] + p["b_h"])
-            y = p["W_hy"] @ hs[t + 1] + p["b_y"]
-            e = np.exp(y - y.max())
-            probs[t] = e / e.sum()
-            loss -= math.log(probs[t, targets[t]])
-        g = {k: np.zeros_like(v) for k, v in p.items()}
-        dh_next = np.zeros(self.H)
-        for t in reversed(range(T)):
-            dy = probs[t].copy()
-            dy[targets[t]] -= 1.0  # softmax + cross-entropy: p - onehot(y)
-            g["W_hy"] += np.outer(dy, hs[t + 1])
-            g["b_y"] += dy
-            dh = p["W_hy"].T @ dy + dh_next
-            da = (1.0 - hs[t + 1] ** 2) * dh  # through tanh
-            g["b_h"] += da
-            g["W_xh"][:, inputs[t]] += da
-            g["W_hh"] += np.outer(da, hs[t])
-            dh_next = p["W_hh"].T @ da
-        return loss, g, hs[T]
-
-    def train(self, ids, seconds):
-        """Adagrad on consecutive windows of ``ids`` for ``seconds``; returns characters seen."""
-        h, position, chars = np.zeros(self.H), 0, 0
-        start = time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            if position + self.T + 1 > len(ids):  # wrap around to the start with a fresh state
-                h, position = np.zeros(self.H), 0
-            window = ids[position:position + self.T + 1]
-            _, grads, h = self.loss_and_grads(window[:-1], window[1:], h)
-            for name, param in self.params.items():
-                g = np.clip(grads[name], -5.0, 5.0)
-                self.memory[name] += g * g
-                param -= self.lr * g / np.sqrt(self.memory[name] + 1e-8)
-            position += self.T
-            chars += self.T
-        return chars
-
-    def evaluate(self, streams):
-        """Mean negative log-likelihood in nats of every next character, streams (T_total, B)
-        read in parallel (the batch only makes it faster: each column is its own stream)."""
-        p = self.params
-        h, nll = np.zeros((streams.shape[1], self.H)), 0.0  # (B, H)
-        for t in range(streams.shape[0] - 1):
-            h = np.tanh(p["W_xh"].T[streams[t]] + h @ p["W_hh"].T + p["b_h"])
-            y = h @ p["W_hy"].T + p["b_y"]  # (B, V)
-            nll += np.sum(np.logaddexp.reduce(y, axis=1) - y[np.arange(len(y)), streams[t + 1]])
-        return nll / ((streams.shape[0] - 1) * streams.shape[1])
 
 
 def train_charlm(train_ids, V, seconds, args):
@@ -173,7 +98,8 @@ def main(argv=None):
           + ("; freed memory kept in the process" if kept else ""), flush=True)
 
     baseline = MinCharRNN(V)
-    baseline_chars = baseline.train(train_ids, args.budget)
+    baseline.train(train_ids, callbacks=[CPUBudget(args.budget, clock=time.perf_counter).start()])
+    baseline_chars = baseline.chars_seen
     # the same held-out text for both: the validation split as VAL_STREAMS contiguous streams
     val_streams = batchify(val_ids, VAL_STREAMS)  # (T_total, VAL_STREAMS)
     baseline_val = baseline.evaluate(val_streams)

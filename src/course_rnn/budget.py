@@ -1,0 +1,105 @@
+r"""Training for a fixed budget of CPU time, with a text progress bar the built book can show.
+
+Two models are compared fairly when each gets the same compute.  Wall-clock seconds depend
+on what else the machine is doing; the CPU time of this process (``time.process_time``: all
+its threads, user + system) depends much less, so that is the budget here.  Evaluation is
+not training: time spent inside :meth:`CPUBudget.paused` is not counted.
+
+.. code-block:: python
+
+    budget = CPUBudget(20.0)
+    bar = BudgetBar(budget, "CharLM")
+    fit(model, batches, epochs=None, max_steps=10**9, progress=False,
+        callbacks=[budget, bar])                  # stops after 20 CPU seconds of training
+"""
+
+import sys
+import time
+from contextlib import contextmanager
+
+from tqdm import tqdm
+
+
+class CPUBudget:
+    """Counts CPU seconds of training; as a :func:`course_rnn.train.fit` callback it returns
+    True (stop) once ``seconds`` have been used.  The clock starts at the first call of
+    :meth:`start` or of the callback.  ``clock`` is ``time.process_time`` unless given
+    (e.g. ``time.perf_counter`` for wall-clock seconds, or a fake clock in tests)."""
+
+    def __init__(self, seconds, clock=time.process_time):
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+            raise ValueError(f"seconds={seconds!r} must be a positive number of CPU seconds")
+        self.seconds, self.clock = float(seconds), clock
+        self._start, self._paused_for = None, 0.0
+
+    def start(self):
+        """Start the clock (again from zero)."""
+        self._start, self._paused_for = self.clock(), 0.0
+        return self
+
+    @property
+    def used(self):
+        """CPU seconds of training so far (0 before the start)."""
+        if self._start is None:
+            return 0.0
+        return self.clock() - self._start - self._paused_for
+
+    @property
+    def exhausted(self):
+        return self.used >= self.seconds
+
+    @contextmanager
+    def paused(self):
+        """A block whose CPU time is not charged to the budget (evaluation, plotting)."""
+        begin = self.clock()
+        try:
+            yield
+        finally:
+            self._paused_for += self.clock() - begin
+
+    def __call__(self, event, history=None):
+        if self._start is None:
+            self.start()
+        return event == "step" and self.exhausted
+
+
+class BudgetBar:
+    """A text progress bar of a :class:`CPUBudget`, printed to ``sys.stdout`` in ASCII so that
+    it reads the same in a terminal and in the executed notebook of the book.  As a
+    :func:`course_rnn.train.fit` callback it shows the last training loss; it redraws at most
+    ``updates`` times, so the notebook output stays short."""
+
+    def __init__(self, budget, desc, updates=10, file=None):
+        if not isinstance(budget, CPUBudget):
+            raise TypeError(f"budget must be a CPUBudget; got {type(budget).__name__}")
+        self.budget, self.updates = budget, updates
+        self.bar = tqdm(total=round(budget.seconds, 1), desc=desc, unit="cpu-s", ascii=True,
+                        file=file or sys.stdout, ncols=90, mininterval=0, miniters=1,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} cpu-s{postfix}")
+        self._shown = 0
+
+    def update(self, loss=None, done=False):
+        """Redraw if another 1/updates of the budget has passed (or when ``done``)."""
+        fraction = min(self.budget.used / self.budget.seconds, 1.0)
+        if not done and fraction * self.updates < self._shown + 1:
+            return
+        self._shown = int(fraction * self.updates)
+        self.bar.n = round(min(self.budget.used, self.budget.seconds), 1)
+        if loss is not None:
+            self.bar.set_postfix_str(f"loss {loss:.3f}", refresh=False)
+        self.bar.refresh()
+        if done:
+            self.bar.close()  # sets bar.disable: a closed bar never redraws
+
+    def close(self, loss=None):
+        """Draw the final state and end the bar (training may stop before the budget is used)."""
+        if not self.bar.disable:
+            self.update(loss, done=True)
+
+    def __call__(self, event, history=None):
+        loss = history.train_loss[-1] if history is not None and history.train_loss else None
+        if self.budget.exhausted:
+            self.close(loss)
+        else:
+            self.update(loss)
+        return False
