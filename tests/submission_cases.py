@@ -116,7 +116,7 @@ def solution_sources(assignment):
     return sources
 
 
-def test_cells(assignment):
+def graded_cells(assignment):
     """``{grade_id: points}`` for every graded test cell of the assignment."""
     points = {}
     for notebook in sorted((REPO / "solutions" / assignment).glob("*.ipynb")):
@@ -135,7 +135,7 @@ def student_notebooks(case):
     if unknown:
         raise ValueError(f"{case.path}: no solution cell with grade_id {sorted(unknown)} in "
                          f"{case.assignment}; the solution cells are {sorted(solutions)}")
-    unknown_tests = case.lose - set(test_cells(case.assignment))
+    unknown_tests = case.lose - set(graded_cells(case.assignment))
     if unknown_tests:
         raise ValueError(f"{case.path}: 'expect: lose' names {sorted(unknown_tests)}, which are not "
                          f"test cells of {case.assignment}")
