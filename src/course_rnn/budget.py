@@ -9,8 +9,9 @@ not training: time spent inside :meth:`CPUBudget.paused` is not counted.
 
     budget = CPUBudget(20.0)
     bar = BudgetBar(budget, "CharLM")
+    curve = EveryCPUSeconds(budget, 2.0, lambda: evaluate(model, val)["loss"])
     fit(model, batches, epochs=None, max_steps=10**9, progress=False,
-        callbacks=[budget, bar])                  # stops after 20 CPU seconds of training
+        callbacks=[budget, curve, bar])           # stops after 20 CPU seconds of training
 """
 
 import sys
@@ -63,10 +64,35 @@ class CPUBudget:
         return event == "step" and self.exhausted
 
 
+class EveryCPUSeconds:
+    """A callback that runs ``fn()`` each time another ``interval`` seconds of ``budget`` have
+    been used, inside :meth:`CPUBudget.paused` (so measuring is not charged as training).
+    ``fn``'s return values are kept in ``results`` as ``(seconds used, value)`` pairs."""
+
+    def __init__(self, budget, interval, fn):
+        if not interval > 0:
+            raise ValueError(f"interval={interval!r} must be a positive number of seconds")
+        self.budget, self.interval, self.fn = budget, interval, fn
+        self.results, self._next = [], interval
+
+    def __call__(self, event, history=None):
+        if event == "step" and self.budget.used >= self._next:
+            self.record()
+            self._next = (self.budget.used // self.interval + 1) * self.interval
+        return False
+
+    def record(self):
+        """Run ``fn`` now (e.g. once more at the end of training) and keep its value."""
+        used = self.budget.used
+        with self.budget.paused():
+            self.results.append((used, self.fn()))
+
+
 class BudgetBar:
     """A text progress bar of a :class:`CPUBudget`, printed to ``sys.stdout`` in ASCII so that
-    it reads the same in a terminal and in the executed notebook of the book.  As a
-    :func:`course_rnn.train.fit` callback it shows the last training loss; it redraws at most
+    it reads the same in a terminal and in the executed notebook of the book.  As a callback
+    of :func:`course_rnn.train.fit` or :meth:`MinCharRNN.train
+    <course_rnn.minchar.MinCharRNN.train>` it shows the last training loss; it redraws at most
     ``updates`` times, so the notebook output stays short."""
 
     def __init__(self, budget, desc, updates=10, file=None):
@@ -87,9 +113,10 @@ class BudgetBar:
         self.bar.n = round(min(self.budget.used, self.budget.seconds), 1)
         if loss is not None:
             self.bar.set_postfix_str(f"loss {loss:.3f}", refresh=False)
-        self.bar.refresh()
         if done:
-            self.bar.close()  # sets bar.disable: a closed bar never redraws
+            self.bar.close()  # draws the final state once; a closed bar never redraws
+        else:
+            self.bar.refresh()
 
     def close(self, loss=None):
         """Draw the final state and end the bar (training may stop before the budget is used)."""
@@ -97,7 +124,8 @@ class BudgetBar:
             self.update(loss, done=True)
 
     def __call__(self, event, history=None):
-        loss = history.train_loss[-1] if history is not None and history.train_loss else None
+        losses = getattr(history, "train_loss", None)  # a fit History, or a MinCharRNN
+        loss = losses[-1] if losses else None
         if self.budget.exhausted:
             self.close(loss)
         else:

@@ -47,6 +47,7 @@ class MinCharRNN:
                        "b_h": np.zeros(H), "b_y": np.zeros(V)}
         self.memory = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.chars_seen = 0
+        self.train_loss = []       # nats per character of every training window, in order
         self.h = np.zeros(H)       # the state carried from window to window
         self.position = 0          # where the next training window starts
 
@@ -99,7 +100,8 @@ class MinCharRNN:
 
         Stops after ``max_chars`` more characters, or when a callback ``f(event, model)``
         (called with ``"step"`` after every update) returns True; give at least one of the
-        two.  Returns the list of window losses in nats per character.
+        two.  Returns this call's window losses in nats per character (``train_loss``
+        keeps all of them).
         """
         ids = np.asarray(ids)
         if ids.ndim != 1 or len(ids) < self.T + 1:
@@ -108,7 +110,7 @@ class MinCharRNN:
         if max_chars is None and not callbacks:
             raise ValueError("give max_chars or a stopping callback (e.g. a CPUBudget); "
                              "otherwise training never ends")
-        losses, start = [], self.chars_seen
+        start, first = self.chars_seen, len(self.train_loss)
         while max_chars is None or self.chars_seen - start < max_chars:
             if self.position + self.T + 1 > len(ids):
                 self.h, self.position = np.zeros(self.H), 0
@@ -117,10 +119,10 @@ class MinCharRNN:
             self.adagrad_update(grads)
             self.position += self.T
             self.chars_seen += self.T
-            losses.append(loss / self.T)
+            self.train_loss.append(loss / self.T)
             if any([bool(f("step", self)) for f in callbacks]):
                 break
-        return losses
+        return self.train_loss[first:]
 
     def evaluate(self, streams):
         """Mean negative log-likelihood (nats) of every next character of ``streams``
