@@ -24,10 +24,15 @@ ASSIGNMENT = "a01_rnn_forward_bptt"
 SOURCE = REPO / "solutions" / ASSIGNMENT / "rnn_forward_bptt.ipynb"
 RELEASE = REPO / "exercises" / ASSIGNMENT / "rnn_forward_bptt.ipynb"
 HIDDEN_TESTS = ("test_rnn_step_forward", "test_rnn_forward", "test_rnn_backward_one_step",
-                "test_rnn_backward_through_time")
+                "test_rnn_backward_through_time", "test_output_forward", "test_output_backward",
+                "test_loss_and_gradients", "test_gradient_check", "test_clip_gradients")
+SOLUTION_CELLS = ("rnn_step_forward", "rnn_forward", "rnn_backward", "output_forward",
+                  "loss_and_gradients", "gradient_check", "clip_gradients")
+TOTAL_POINTS = 20
 
 # Classic mistakes, written into the solution cell they belong to as a student would:
 # name -> (grade_id of the solution cell, correct code, wrong code, hidden tests it fails).
+# (The full catalogue of hand-written submissions is tests/submissions/a01_rnn_forward_bptt/.)
 BUGS = {
     "no_gradient_accumulation_across_time": (
         "rnn_backward", "(dhs[t] + dh_next)", "dhs[t]", {"test_rnn_backward_through_time"}),
@@ -208,10 +213,10 @@ def test_hidden_test_messages_do_not_print_expected_values():
 
 def test_untouched_release_fails_every_hidden_test():
     _, outcome = run_cells(as_autograded(read(RELEASE)))
-    assert all(isinstance(outcome[k], NotImplementedError) for k in HIDDEN_TESTS)
+    assert all(outcome[k] is not None for k in HIDDEN_TESTS), outcome
 
 
-def test_points_add_up_to_ten_and_match_each_part_heading():
+def test_points_add_up_to_twenty_and_match_each_part_heading():
     nb = read(SOURCE)
     points, part, declared = {}, None, {}
     for cell in nb["cells"]:
@@ -221,7 +226,7 @@ def test_points_add_up_to_ten_and_match_each_part_heading():
         elif nbgrader_meta(cell).get("grade"):
             points[part] = points.get(part, 0) + nbgrader_meta(cell)["points"]
     assert points == declared
-    assert sum(points.values()) == 10
+    assert sum(points.values()) == TOTAL_POINTS
 
 
 def test_test_cells_start_with_a_docstring_and_never_end_with_a_value():
@@ -265,11 +270,14 @@ def test_release_contains_no_solution_and_no_hidden_test_line():
     secret = [line.strip() for s in source for line in
               regions(s, "### BEGIN SOLUTION", "### END SOLUTION")
               + regions(s, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
-    assert len(secret) > 40
-    leaked = [line for line in secret if len(line) > 8 and line in release]
+    assert len(secret) > 200
+    visible = {line.strip() for s in source for line in
+               re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END (SOLUTION|HIDDEN TESTS)", "", s,
+                      flags=re.S).splitlines()}
+    leaked = [line for line in secret if len(line) > 8 and line not in visible and line in release]
     assert leaked == []
     assert "BEGIN SOLUTION" not in release and "HIDDEN TESTS" not in release
-    assert release.count("raise NotImplementedError()") == 3
+    assert release.count("raise NotImplementedError()") == 8  # output_forward's cell holds two functions
 
 
 def comparable(nb):
@@ -296,3 +304,199 @@ def test_solution_notebooks_run_top_to_bottom_under_nbval():
     done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
                            str(REPO / "solutions" / ASSIGNMENT)], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+# ---------------------------------------------------------------- the extended parts (D to G)
+
+def torch_model(x, targets, h0, p):
+    """The whole language model in torch float64: the loss summed over time, averaged over
+    the batch, and autograd's gradients of h0 and every weight."""
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in {"h0": h0, **p}.items()}
+    h, loss = t["h0"], 0.0
+    for step in range(x.shape[0]):
+        h = torch.tanh(torch.from_numpy(x[step]) @ t["W_ih"].T + t["b_ih"] + h @ t["W_hh"].T + t["b_hh"])
+        logits = h @ t["W_ho"].T + t["b_o"]
+        loss = loss + torch.nn.functional.cross_entropy(logits, torch.from_numpy(targets[step]),
+                                                        reduction="sum") / x.shape[1]
+    loss.backward()
+    return loss.item(), {k: v.grad.numpy() for k, v in t.items()}
+
+
+def random_model_problem(seed, T=6, B=3, D=4, H=5, V=7):
+    rng = np.random.default_rng(seed)
+    p = {"W_ih": rng.standard_normal((H, D)) / 2, "W_hh": rng.standard_normal((H, H)) / 2,
+         "b_ih": rng.standard_normal(H), "b_hh": rng.standard_normal(H),
+         "W_ho": rng.standard_normal((V, H)), "b_o": rng.standard_normal(V)}
+    return rng.standard_normal((T, B, D)), rng.integers(0, V, (T, B)), rng.standard_normal((B, H)), p
+
+
+def test_solution_loss_and_gradients_match_torch_autograd(solution):
+    x, targets, h0, p = random_model_problem(10)
+    loss, grads = solution["loss_and_gradients"](x, targets, h0, p)
+    want_loss, want = torch_model(x, targets, h0, p)
+    assert abs(loss - want_loss) < 1e-12 * abs(want_loss)
+    assert set(grads) == set(want)
+    for name in want:
+        assert relative_error(grads[name], want[name]) < 1e-10, name
+
+
+def test_solution_output_probabilities_are_torch_softmax_even_for_huge_logits(solution):
+    x, targets, h0, p = random_model_problem(11)
+    hs = solution["rnn_forward"](x, h0, *(p[k] for k in ("W_ih", "W_hh", "b_ih", "b_hh")))
+    probs, _ = solution["output_forward"](hs, targets, p["W_ho"], p["b_o"] + 1000.0)
+    want = torch.softmax(torch.from_numpy(hs @ p["W_ho"].T + p["b_o"] + 1000.0), dim=-1).numpy()
+    np.testing.assert_allclose(probs, want, rtol=1e-12, atol=1e-15)
+
+
+def test_solution_gradient_check_reports_small_and_large_errors(solution):
+    x, targets, h0, p = random_model_problem(12, T=3, B=2, D=3, H=4, V=5)
+    _, want = torch_model(x, targets, h0, p)
+    for name in ("h0", "W_hh", "b_o"):
+        assert solution["gradient_check"](x, targets, h0, p, name, want[name]) < 1e-6
+        assert abs(solution["gradient_check"](x, targets, h0, p, name, 2 * want[name]) - 1 / 3) < 1e-5
+
+
+def test_solution_clipping_matches_torch_clip_grad_norm(solution):
+    rng = np.random.default_rng(13)
+    grads = {"W_hh": 50 * rng.standard_normal((4, 4)), "b_o": rng.standard_normal(3)}
+    clipped, norm = solution["clip_gradients"](grads, 2.0)
+    tensors = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads.values()]
+    for t, g in zip(tensors, grads.values()):
+        t.grad = torch.from_numpy(g.copy())
+    torch_norm = torch.nn.utils.clip_grad_norm_(tensors, 2.0)
+    assert abs(norm - torch_norm.item()) < 1e-12 * norm
+    for t, name in zip(tensors, grads):  # torch divides by norm + 1e-6
+        np.testing.assert_allclose(clipped[name], t.grad.numpy(), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- tolerance margins
+
+FD_BACKWARDS = {
+    "rnn_backward": """
+def rnn_backward(dhs, x, h0, hs, W_ih, W_hh, b_ih, b_hh):
+    arrays = [a.copy() for a in (x, h0, W_ih, W_hh, b_ih, b_hh)]
+    return tuple(numerical_gradient(lambda: np.sum(rnn_forward(*arrays) * dhs), a) for a in arrays)
+""",
+    "loss_and_gradients": """
+def loss_and_gradients(x, targets, h0, params):
+    h0, params = h0.copy(), {k: v.copy() for k, v in params.items()}
+    def loss():
+        hs = rnn_forward(x, h0, params["W_ih"], params["W_hh"], params["b_ih"], params["b_hh"])
+        return output_forward(hs, targets, params["W_ho"], params["b_o"])[1]
+    grads = {name: numerical_gradient(loss, value) for name, value in params.items()}
+    grads["h0"] = numerical_gradient(loss, h0)
+    return loss(), grads
+""",
+}
+FD_TESTS = {"rnn_backward": ("test_rnn_backward_one_step", "test_rnn_backward_through_time"),
+            "loss_and_gradients": ("test_loss_and_gradients",)}
+# (output_backward is not given b_o, so it cannot be obtained by differencing output_forward)
+
+
+def tolerance_ratios(grade_id, code, monkeypatch):
+    """Run the hidden tests with the solution cell ``grade_id`` replaced by ``code``, with
+    check_array recording instead of failing (so every case of a cell is seen); return, per
+    test cell, the largest ratio |got - want| / (atol + rtol |want|) over its comparisons
+    (above 1 fails the cell)."""
+    import course_rnn.grading.checks as checks
+
+    seen, current = {}, [None]
+    original = checks.check_array
+
+    def recording(name, got, want, rtol=checks.RTOL, atol=checks.ATOL, hint=""):
+        if isinstance(got, np.ndarray) and got.shape == want.shape and current[0]:
+            ratio = float(np.max(np.abs(got - want) / (atol + rtol * np.abs(want))))
+            case = name.split(" for ", 1)[-1]
+            if "given" not in case:  # states or probabilities not from the forward pass: not a
+                cases = seen.setdefault(current[0], {})  # measure of numerical error
+                cases[case] = max(cases.get(case, 0.0), ratio)
+            return None
+        return original(name, got, want, rtol, atol, hint)
+
+    monkeypatch.setattr(checks, "check_array", recording)
+    nb = as_autograded(student_notebook())
+    nb = _with_cell(nb, grade_id, code) if grade_id else nb
+    namespace = {"__name__": "__main__"}
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if cell["cell_type"] != "code" or meta.get("grade_id", "").startswith("check_"):
+            continue
+        source = source_of(cell)
+        current[0] = meta.get("grade_id") if meta.get("grade") else None
+        try:
+            exec(compile(source, "<cell>", "exec"), namespace)
+        except AssertionError:
+            pass
+    monkeypatch.undo()
+    return {test: (min(cases.values()), max(cases.values())) for test, cases in seen.items()}
+
+
+def test_exact_answers_pass_the_hidden_tolerance_by_a_wide_margin(monkeypatch):
+    ratios = tolerance_ratios(None, "", monkeypatch)
+    print({k: f"{v[1]:.1e}" for k, v in ratios.items()})
+    # (test_loss_and_gradients accepts the composition of the student's own parts first)
+    assert set(ratios) >= {t for tests in FD_TESTS.values() for t in tests} - {"test_loss_and_gradients"}
+    assert max(worst for _, worst in ratios.values()) < 1e-2  # at least 100x inside the tolerance
+
+
+@pytest.mark.parametrize("grade_id", sorted(FD_TESTS))
+def test_numerical_differentiation_fails_the_hidden_tolerance_by_a_wide_margin(grade_id, monkeypatch):
+    code = FD_BACKWARDS[grade_id]
+    ratios = tolerance_ratios(grade_id, code, monkeypatch)
+    print(grade_id, {k: f"least {ratios[k][0]:.1f}x, worst {ratios[k][1]:.0f}x the tolerance"
+                     for k in FD_TESTS[grade_id]})
+    for test in FD_TESTS[grade_id]:
+        least, worst = ratios[test]
+        assert worst > 10, test  # the cell fails, by at least an order of magnitude
+    _, outcome = run_cells(as_autograded(_with_cell(student_notebook(), grade_id, code)))
+    assert all(isinstance(outcome[t], AssertionError) for t in FD_TESTS[grade_id])
+
+
+def _with_cell(nb, grade_id, code):
+    for cell in nb["cells"]:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            cell["source"] = code
+    return nb
+
+
+# ---------------------------------------------------------------- self-checks say where the bug is
+
+@pytest.mark.parametrize("grade_id, wrong", [
+    ("rnn_step_forward", "h_prev @ W_hh + b_hh"),
+    ("rnn_forward", "h = rnn_step_forward(x[t], h0, W_ih, W_hh, b_ih, b_hh)"),
+])
+def test_self_check_c_blames_the_forward_pass_when_the_bug_is_there(grade_id, wrong):
+    right = {"rnn_step_forward": "h_prev @ W_hh.T + b_hh",
+             "rnn_forward": "h = rnn_step_forward(x[t], h, W_ih, W_hh, b_ih, b_hh)"}[grade_id]
+    nb = student_notebook()
+    code = student_code(grade_id)
+    assert code.count(right) == 1
+    _, outcome = run_cells(_with_cell(nb, grade_id, code.replace(right, wrong)))
+    message = str(outcome["check_rnn_backward"])
+    assert isinstance(outcome["check_rnn_backward"], AssertionError) and "Parts A and B" in message
+
+
+def test_one_tolerance_story_in_the_notebook():
+    text = "\n".join(source_of(c) for c in read(SOURCE)["cells"])
+    assert "rtol=1e-10, atol=1e-12" in text and "rel_error < 1e-6" in text
+    hidden_tols = re.findall(r'TOL = \{"rtol": ([0-9e.-]+), "atol": ([0-9e.-]+)\}', text)
+    assert hidden_tols and set(hidden_tols) == {("1e-10", "1e-12")}
+    checks = re.findall(r"error < ([0-9e.-]+)", text)
+    assert checks and set(checks) == {"1e-6"}
+
+
+def test_hand_derived_parts_carry_the_forbid_metadata():
+    for grade_id, cell in cells_by_grade_id(read(SOURCE)).items():
+        if grade_id in ("rnn_backward", "output_forward", "loss_and_gradients"):
+            assert set(cell["metadata"]["course_rnn"]["forbid"]) == {"course_rnn", "torch.autograd",
+                                                                      "numerical_gradient"}
+        elif nbgrader_meta(cell).get("solution"):
+            assert "course_rnn" in cell["metadata"]["course_rnn"]["forbid"], grade_id
+
+
+@pytest.mark.slow
+def test_nbgrader_validate_passes_the_solution():
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(SOURCE)], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout[-2000:]

@@ -1,0 +1,20 @@
+"""Part C: the derivative of tanh written as 1 - h instead of 1 - h**2.
+
+expect: lose test_rnn_backward_one_step, test_rnn_backward_through_time
+"""
+# %% rnn_backward
+def rnn_backward(dhs, x, h0, hs, W_ih, W_hh, b_ih, b_hh):
+    dx = np.zeros_like(x)
+    dW_ih, dW_hh = np.zeros_like(W_ih), np.zeros_like(W_hh)
+    db_ih, db_hh = np.zeros_like(b_ih), np.zeros_like(b_hh)
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(x.shape[0])):
+        h_prev = hs[t - 1] if t > 0 else h0
+        da = (dhs[t] + dh_next) * (1 - hs[t])
+        dx[t] = da @ W_ih
+        dh_next = da @ W_hh
+        dW_ih += da.T @ x[t]
+        dW_hh += da.T @ h_prev
+        db_ih += da.sum(axis=0)
+        db_hh += da.sum(axis=0)
+    return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh

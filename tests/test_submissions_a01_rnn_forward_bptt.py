@@ -1,0 +1,45 @@
+"""a01_rnn_forward_bptt: every hand-written submission in tests/submissions/a01_rnn_forward_bptt/
+loses points in exactly the test cells its docstring names, under plain ``nbgrader autograde``.
+
+All cases are graded in one autograde run (module fixture); each case is then one test.
+"""
+
+import time
+
+import pytest
+
+from submission_cases import assert_case, autograde_scores, load_cases, write_submissions
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "a01_rnn_forward_bptt"
+CASES = load_cases(ASSIGNMENT)
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory):
+    course_dir = tmp_path_factory.mktemp("course")
+    write_submissions(course_dir, ASSIGNMENT, CASES)
+    start = time.perf_counter()
+    graded = autograde_scores(course_dir, ASSIGNMENT)
+    seconds = time.perf_counter() - start
+    print(f"{ASSIGNMENT}: {len(CASES)} submissions graded in {seconds:.0f} s "
+          f"({seconds / len(CASES):.1f} s each)")
+    return graded
+
+
+def test_catalogue_has_ten_buggy_and_two_correct_submissions():
+    assert sum(1 for case in CASES if case.lose) >= 10
+    assert sum(1 for case in CASES if not case.lose) >= 2
+
+
+def test_catalogue_breaks_every_part():
+    lost = set().union(*(case.lose for case in CASES))
+    assert lost == {"test_rnn_step_forward", "test_rnn_forward", "test_rnn_backward_one_step",
+                    "test_rnn_backward_through_time", "test_output_forward", "test_output_backward",
+                    "test_loss_and_gradients", "test_gradient_check", "test_clip_gradients"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_submission_loses_points_exactly_where_it_is_wrong(case, scores):
+    assert_case(case, scores)
