@@ -2,6 +2,7 @@ r"""The course's four models, each a recurrent layer of :mod:`course_rnn.nn` plu
 
 - :class:`CharLM`: tokens (T, B) and a state -> logits (T, B, V) and the new state;
 - :class:`BiLSTMTagger`: tokens (T, B), lengths (B,) -> logits (T, B, K);
+- :class:`RNNTagger`: the same with any cell, one or two directions;
 - :class:`SequenceClassifier`: tokens (T, B), lengths (B,) -> logits (B, K);
 - :class:`TreeLSTMClassifier`: a Forest of trees, word ids (J,) -> logits (number of trees, K).
 
@@ -139,6 +140,41 @@ class BiLSTMTagger(nn.Module):
         packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
         hs, _ = self.lstm(packed)
         hs, _ = pad_packed_sequence(hs, total_length=T)  # (T, B, 2H), zeros at the padding
+        return self.out(self.drop(hs))  # (T, B, K)
+
+
+class RNNTagger(nn.Module):
+    r"""A tag for every token from any recurrent layer, one softmax per token (SLP3 Fig. 9.8).
+
+    .. math::
+        e_t = E[w_t], \qquad h_t = \text{cell}(e_t, h_{t-1}), \qquad
+        \text{logits}_t = h_t W^T + b, \qquad \hat y_t = \mathrm{softmax}(\text{logits}_t)
+
+    ``RNNTagger(vocab_size, tagset_size, embedding_size=64, hidden_size=64, num_layers=1,
+    cell="rnn", bidirectional=False, dropout=0.0, pad_id=0)``; ``logits = tagger(tokens,
+    lengths=None)`` with tokens (T, B), lengths (B,), logits (T, B, K).  Unidirectional, the
+    tag of token t depends on tokens 0..t only; ``bidirectional=True`` concatenates a
+    backward layer's :math:`\overleftarrow{h}_t`, which has read tokens t..end
+    (with ``cell="lstm"`` that is :class:`BiLSTMTagger`).
+    """
+
+    def __init__(self, vocab_size, tagset_size, embedding_size=64, hidden_size=64, num_layers=1,
+                 cell="rnn", bidirectional=False, dropout=0.0, pad_id=0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=pad_id)
+        self.rnn = recurrent_class(cell)(embedding_size, hidden_size, num_layers,
+                                         bidirectional=bidirectional,
+                                         dropout=dropout if num_layers > 1 else 0.0)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear((2 if bidirectional else 1) * hidden_size, tagset_size)
+
+    def forward(self, tokens, lengths=None):
+        _check_tokens(tokens)
+        T = tokens.shape[0]
+        lengths = _lengths_or_full(tokens, lengths)
+        x = self.drop(self.embedding(tokens))  # (T, B, E)
+        hs, _ = self.rnn(pack_padded_sequence(x, lengths, enforce_sorted=False))
+        hs, _ = pad_packed_sequence(hs, total_length=T)  # (T, B, directions * H)
         return self.out(self.drop(hs))  # (T, B, K)
 
 
