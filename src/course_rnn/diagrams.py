@@ -18,6 +18,8 @@ box centred on its position, and an edge runs from the border of one box to the 
 the other.
 """
 
+import io
+
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -33,11 +35,21 @@ COLOURS = {
 }
 
 
+class DiagramFigure(Figure):
+    """A Figure that displays itself as a PNG in Jupyter (and in the executed book) even
+    when pyplot was never imported, so no inline backend is there to render it."""
+
+    def _repr_png_(self):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+
 class Diagram:
     """A drawing of named boxes joined by arrows; ``figure`` is the matplotlib Figure."""
 
     def __init__(self, width, height, scale=1.0, title=None):
-        self.figure = Figure(figsize=(width * scale, height * scale), layout="constrained")
+        self.figure = DiagramFigure(figsize=(width * scale, height * scale), layout="constrained")
         self.ax = self.figure.add_subplot()
         self.ax.set_xlim(0, width)
         self.ax.set_ylim(0, height)
