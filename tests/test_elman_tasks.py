@@ -72,3 +72,13 @@ def test_bad_arguments_are_named(kwargs, match):
     x = np.zeros((10, 2))
     with pytest.raises(ValueError, match=match):
         train_next_item(x, x, H=2, **kwargs)
+
+
+def test_progress_bar_prints_a_few_lines_ending_at_the_total(capsys):
+    x = np.tile(np.eye(2), (20, 1))
+    train_next_item(x[:-1], x[1:], H=2, passes=50, streams=2, progress="demo")
+    out = capsys.readouterr().out
+    assert "demo" in out and "50/50" in out
+    assert out.count("demo") <= 8, "the bar redraws in blocks, not at every pass"
+    train_next_item(x[:-1], x[1:], H=2, passes=5, streams=2)
+    assert capsys.readouterr().out == ""

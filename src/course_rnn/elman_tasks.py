@@ -16,8 +16,11 @@ state of each step (:func:`hidden_states`), averaged per item (:func:`mean_by_it
 clustered (:func:`cluster_purity`, :func:`nearest_neighbour_agreement`).  Taught in book/elman.md.
 """
 
+import sys
+
 import numpy as np
 import torch
+from tqdm import tqdm
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import cdist
 
@@ -45,13 +48,14 @@ def _loss(logits, targets, kind):
     return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
-def train_next_item(x, targets, H, kind="bits", passes=200, streams=20, lr=0.01, seed=0):
+def train_next_item(x, targets, H, kind="bits", passes=200, streams=20, lr=0.01, seed=0, progress=None):
     """Train a :class:`NextItemPredictor` to map ``x[t]`` (and the past) to ``targets[t]``.
 
     x: (N, D) float stream; targets: (N, V) bits for ``kind="bits"``, or (N,) item ids for
     ``kind="classes"``.  The stream is cut into ``streams`` equal sub-streams (the tail that
     does not fit is dropped) trained as one batch with full BPTT and Adam, ``passes`` times.
-    Returns the model and the training loss of each pass.
+    ``progress``, a description, shows a text progress bar on stdout that redraws 5 times
+    (readable in the built book).  Returns the model and the training loss of each pass.
     """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} must be one of {KINDS}")
@@ -70,13 +74,20 @@ def train_next_item(x, targets, H, kind="bits", passes=200, streams=20, lr=0.01,
     model = NextItemPredictor(x.shape[1], H, V)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
-    for _ in range(passes):
+    bar = tqdm(total=passes, desc=progress, file=sys.stdout, ascii=True, ncols=80,
+               disable=progress is None)
+    block = max(1, passes // 5)
+    for n in range(1, passes + 1):
         logits, _ = model(xb)
         loss = _loss(logits, tb, kind)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
         losses.append(loss.item())
+        if n % block == 0 or n == passes:   # redraw in a few blocks, not at every pass
+            bar.set_postfix_str(f"loss {losses[-1]:.3f}", refresh=False)
+            bar.update(n - bar.n)
+    bar.close()
     return model, losses
 
 
