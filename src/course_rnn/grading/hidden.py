@@ -147,7 +147,7 @@ def run_cell(session, cell, count):
     try:
         reply, _ = session.request(request)
     except Lost as lost:
-        session.events.append((lost.status, f"{_name(cell)} {lost.reason}; it was stopped and skipped"))
+        session.events.append((lost.status, f"{_name(cell)} {lost.reason}; it was skipped"))
         outputs.append(_error("Stopped", f"this cell {lost.reason} ({lost.status}); it was skipped", []))
         return
     session.replay.append(request)

@@ -93,7 +93,8 @@ def _write_gradebook(gb, assignment, student, result, MissingEntry):
         gb.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
     except (ValueError, TypeError, OverflowError):
         gb.update_or_create_submission(assignment, student)
-    for notebook, cells in result["notebooks"].items():
+    for name, cells in result["notebooks"].items():
+        notebook = Path(name).stem  # nbgrader's notebook id
         for grade_id, score in cells["scores"].items():
             try:
                 grade = gb.find_grade(grade_id, notebook, assignment, student)

@@ -293,10 +293,10 @@ class Slot:
         if code == -signal.SIGXCPU:
             return TIMED_OUT, f"used more than {self.limits.submission_seconds:g} s of CPU time"
         if code is None or code == 0:
-            return CRASHED, "the Python process running the notebook ended"
+            return CRASHED, "ended the Python process running the notebook"
         if code < 0:
-            return CRASHED, f"the Python process running the notebook was killed by {signal.Signals(-code).name}"
-        return CRASHED, f"the Python process running the notebook exited with code {code}"
+            return CRASHED, f"was killed by {signal.Signals(-code).name}"
+        return CRASHED, f"exited the Python process running the notebook with code {code}"
 
     def stop_zygote(self):
         if self.process is not None:
