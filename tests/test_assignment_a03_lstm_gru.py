@@ -17,7 +17,7 @@ import io
 import json
 import os
 import re
-import statistics
+import resource
 import subprocess
 import sys
 import time
@@ -113,13 +113,14 @@ def release_answers(release_path):
 
 
 def run_cells(nb, patch=None):
-    """Execute the code cells of ``nb`` in one namespace, quietly; {grade_id: exception or None}.
+    """Execute the code cells of ``nb`` in one namespace, quietly; {grade_id: exception or None},
+    with "free cell <n>" for the cells that have no grade_id (the "try it" cells).
 
     ``patch`` (a dict) is merged into the namespace after every non-test cell, so a test can
     replace a student's function by another answer.
     """
     namespace, outcome = {"__name__": "__main__"}, {}
-    for cell in nb["cells"]:
+    for number, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
         meta = nbgrader_meta(cell)
@@ -131,8 +132,7 @@ def run_cells(nb, patch=None):
             error = exc
         if patch and not meta.get("grade"):
             namespace.update(patch)
-        if "grade_id" in meta:
-            outcome[meta["grade_id"]] = error
+        outcome[meta.get("grade_id", f"free cell {number}")] = error
     return namespace, outcome
 
 
@@ -240,20 +240,22 @@ def check_validate_passes(source_path):
     assert done.returncode == 0 and "Success! Your notebook passes all the tests." in done.stdout, done.stdout[-3000:]
 
 
-def check_full_marks_zero_and_timing(assignment, source_path, release_path, tmp_path):
-    """The solution gets every point and the untouched release none, in one plain autograde run;
-    returns the wall time per submission."""
+def check_full_marks_zero_and_timing(assignment, source_path, release_path, tmp_path, total_points):
+    """The solution gets every point and the untouched release none, in one plain autograde run
+    (with the assignment's registration); returns (wall, CPU) seconds per submission, an upper
+    bound on what grading one submission costs."""
     stubs = release_answers(release_path)
     cases = [Case(assignment, "solution", source_path, "the instructor's solution", {}, frozenset()),
              Case(assignment, "untouched", release_path, "the release as given", stubs, frozenset())]
     write_submissions(tmp_path, assignment, cases)
-    start = time.perf_counter()
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     scores = autograde_scores(tmp_path, assignment)
-    per_submission = (time.perf_counter() - start) / len(cases)
+    after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter() - start
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     assert scores["solution"] and all(score == top for score, top in scores["solution"].values()), scores["solution"]
     assert scores["untouched"] and all(score == 0 for score, _ in scores["untouched"].values()), scores["untouched"]
-    assert sum(top for _, top in scores["solution"].values()) == TOTAL_POINTS or assignment != ASSIGNMENT
-    return per_submission
+    assert sum(top for _, top in scores["solution"].values()) == total_points
+    return wall / len(cases), cpu / len(cases)
 
 
 def check_nbval(assignment):
@@ -539,9 +541,10 @@ def test_nbgrader_validate_passes_the_solution():
 
 @pytest.mark.slow
 def test_solution_scores_full_marks_and_the_release_zero_within_a_minute_each(tmp_path):
-    per_submission = check_full_marks_zero_and_timing(ASSIGNMENT, SOURCE, RELEASE, tmp_path)
-    print(f"{ASSIGNMENT}: {per_submission:.1f} s wall per submission under plain nbgrader autograde")
-    assert per_submission <= 60
+    # CPU time, because the wall clock of a shared 2-core machine says more about the load
+    wall, cpu = check_full_marks_zero_and_timing(ASSIGNMENT, SOURCE, RELEASE, tmp_path, TOTAL_POINTS)
+    print(f"{ASSIGNMENT}: {wall:.1f} s wall, {cpu:.1f} s CPU per submission under plain nbgrader autograde")
+    assert cpu <= 60
 
 
 @pytest.mark.slow
