@@ -27,25 +27,77 @@ def test_page_has_no_traceback_and_shows_real_figures(built_book, name):
 
 
 def test_sequences_page_measures_ngram_blindness_beyond_the_window(built_book):
-    """Glued in order: |Delta| of girl/boy-she/he, pairs (training text, held out), held-out
-    accuracy at g = 0, 1, 2, the least in-window training-text accuracy, then tokens, V,
-    % unseen bigrams and perplexities of orders 1..5.  Oracles: a 4-gram cannot see a noun
-    5 words back (Delta = 0); chance is 0.5; perplexity of a unigram > bigram."""
+    """Glued in the order of the prose: |Delta| of girl/boy-she/he; pairs from the training
+    text and the least in-window accuracy on them; held-out pairs and held-out accuracy at
+    g = 0, 1, 2; then the table: tokens, perplexities of orders 1..5, % unseen bigrams, V.
+    Oracles: a 4-gram cannot see a noun 5 words back (Delta = 0); chance is 0.5; a model
+    that has seen the sentence and reads the cue uses it; perplexity falls with context."""
     values = glued_values(_page(built_book, "sequences"))
-    assert len(values) >= 13, values
-    delta, n_train, n_heldout, g0, g1, g2, inside = values[:7]
+    assert len(values) == 15, values
+    delta, n_train, inside, n_heldout, g0, g1, g2 = values[:7]
     assert delta == 0.0
     assert n_train == n_heldout > 500
+    assert inside > 0.9, "on its own training text a model that sees the cue uses it"
     assert g0 > 0.9, "adjacent thou/art agreement should generalise to held-out text"
     assert 0.5 < g1 < g0, "one word in between: above chance, below adjacent"
     assert abs(g2 - 0.5) < 0.05, "two words in between: sparse contexts leave it near chance"
-    assert inside > 0.9, "on its own training text a model that sees the cue uses it"
-    tokens, V, unseen, ppl1, ppl2, ppl3 = values[7:13]
+    tokens, ppl1, ppl2, ppl3, ppl4, ppl5, unseen, V = values[7:]
     assert 100_000 < tokens < 200_000 and 1_000 < V < tokens
     assert 99.0 < unseen < 100.0
-    assert ppl1 > ppl2 > ppl3 > 1
+    assert ppl1 > ppl2 > ppl3 > 1 and min(ppl4, ppl5) > 0.9 * ppl3
 
 
 def test_sequences_page_shows_the_progress_bar_finished(built_book):
     html = _page(built_book, "sequences").read_text(encoding="utf-8")
     assert re.search(r"fitting n-gram models: 100%\|#+\| 12/12", html)
+
+
+def test_elman_page_reproduces_the_three_structure_experiments(built_book):
+    """After the temporal-XOR numbers (6 glued values: the XOR paragraph and the paper
+    section), in order: letters (error predicting a consonant, a vowel, the 'consonant'
+    feature at consonants), word boundaries (error at onsets, inside words, precision,
+    recall), lexical categories (3-cluster purity, part-of-speech and animacy nearest-
+    neighbour agreement, 2-cluster purity; each trained then untrained).  Oracles: what the
+    task makes predictable, chance levels, and the untrained control."""
+    values = glued_values(_page(built_book, "elman"))
+    assert len(values) >= 21, values
+    consonant, vowel, consonant_bit = values[6:9]
+    assert consonant > 5 * vowel, "a consonant is unpredictable, the vowels after it are not"
+    assert consonant_bit < consonant, "that a consonant is due is predictable, which one is not"
+    onset, inside, precision, recall = values[9:13]
+    assert onset > 2 * inside, "error should peak at word onsets"
+    assert 0 < precision <= 1 and 0.5 < recall <= 1
+    p3, p3_control, nn_part, nn_part_control, nn_anim, nn_anim_control, p2, p2_control = values[13:21]
+    assert p3 > 0.9 and p3 > p3_control
+    assert nn_part > 0.9 and nn_part > nn_part_control
+    assert nn_anim > nn_anim_control
+    assert 0 < p2 <= 1 and 0 < p2_control <= 1
+
+
+def test_elman_page_shows_the_cat_example_and_the_new_figures(built_book):
+    page = _page(built_book, "elman")
+    html = page.read_text(encoding="utf-8")
+    for name in ("fig-srn-feedforward", "fig-elman-letters", "fig-elman-segmentation", "fig-elman-dendrogram"):
+        assert f'id="{name}"' in html, f"figure {name} missing"
+    assert "P(next = a  b  c  t  .)" in html, "the cat example's table of softmax outputs is missing"
+    assert len(page_images(page)) >= 5
+
+
+def test_bptt_page_checks_gradients_and_measures_truncation(built_book):
+    """The printed relative errors against autograd are at rounding level; glued: for delays
+    3 and 6, the best accuracy with truncation k <= d and the worst with k >= d + 3, then the
+    accuracy at k = d + 1.  A chance-level (1/4) learner and a perfect one bracket them."""
+    page = _page(built_book, "bptt")
+    html = page.read_text(encoding="utf-8")
+    autograd = [float(e) for e in re.findall(r"relative error vs torch autograd: ([0-9.]+e[+-]\d+)", html)]
+    assert len(autograd) == 9 and max(autograd) < 1e-10
+    numeric = [float(e) for e in re.findall(r"relative error vs centred differences: ([0-9.]+e[+-]\d+)", html)]
+    assert len(numeric) == 6 and max(numeric) < 1e-7
+    values = glued_values(page)
+    assert len(values) >= 6, values
+    short3, long3, short6, long6, edge3, edge6 = values[:6]
+    for short, long in ((short3, long3), (short6, long6)):
+        assert short < 0.6 < 0.9 < long, "truncation shorter than the delay must fail, longer must learn"
+    assert edge3 >= short3 - 0.05 and edge6 >= short6 - 0.05, "at k = d + 1 a path exists: no worse than below"
+    for id_ in ("fig-unrolled", "fig-bptt-flow", "fig-tbptt-delay"):
+        assert f'id="{id_}"' in html
