@@ -109,24 +109,25 @@ def test_submissions_for_another_assignment_only_are_refused(tmp_path, capsys):
     assert f"no submissions for '{ASSIGNMENT}'" in line
 
 
-@pytest.mark.parametrize("text, problem", [
-    ('{"cells": [', "not valid JSON"),
-    ("", "not valid JSON"),
-    ('{"metadata": {}}', "not a version 4 notebook"),
+@pytest.mark.parametrize("argv, problem", [
+    (["--memory", "10"], "at least 64M"),
+    (["--memory", "lots"], "not a size"),
+    (["--timeout", "0"], "positive number of seconds"),
+    (["--submission-timeout", "-5"], "positive number of seconds"),
 ])
-def test_unreadable_notebook_stops_grading_before_anything_is_written(text, problem, tmp_path, capsys):
-    submit(tmp_path, "alice", release_text())
-    submit(tmp_path, "mallory", text)
-    (line,) = refused(capsys, tmp_path, ["grade", ASSIGNMENT, "--course-dir", str(tmp_path)])
-    assert "mallory" in line and "rnn_forward_bptt.ipynb" in line and problem in line
-    assert "--skip-invalid" in line
+def test_bad_limits_are_usage_errors(argv, problem, tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["grade", ASSIGNMENT, "--course-dir", str(tmp_path), *argv])
+    assert done.value.code == 2
+    assert problem in capsys.readouterr().err
 
 
-def test_every_unreadable_notebook_gets_its_own_line(tmp_path, capsys):
-    submit(tmp_path, "bob", "{")
-    submit(tmp_path, "mallory", "not json")
-    err = refused(capsys, tmp_path, ["grade", ASSIGNMENT, "--course-dir", str(tmp_path)])
-    assert len(err) == 2 and "bob" in err[0] and "mallory" in err[1]
+def test_memory_sizes_read_like_an_instructor_writes_them(capsys):
+    from course_rnn.cli import parser
+
+    args = parser().parse_args(["grade", ASSIGNMENT, "--memory", "512M", "--timeout", "2.5"])
+    assert args.memory == 512 * 2**20 and args.timeout == 2.5
+    assert parser().parse_args(["grade", ASSIGNMENT]).memory == 2 * 2**30
 
 
 def test_feedback_before_grading_is_refused(tmp_path, capsys):
@@ -166,8 +167,8 @@ def test_hide_hidden_tests_removes_the_test_body_and_its_traceback():
 
 
 def test_leak_check_finds_hidden_source_through_html_markup(tmp_path):
-    lines = hidden_lines([REPO / "solutions" / ASSIGNMENT / "rnn_forward_bptt.ipynb"])
-    line = next(l for l in sorted(lines) if "reference_forward(" in l)
+    lines = hidden_lines(sorted((REPO / "solutions" / ASSIGNMENT).glob("*.ipynb")))
+    line = max(sorted(lines), key=lambda l: sum(c.isalnum() for c in l))
     marked_up = "".join(f'<span class="n">{c}</span>' if c.isalnum() else c for c in line)
     page = tmp_path / "leak.html"
     page.write_text(f"<pre>{marked_up.replace('(', '&#40;')}</pre>", encoding="utf-8")
@@ -205,3 +206,16 @@ def test_release_writes_what_is_committed_in_exercises(tmp_path):
         assert [(c.cell_type, c.source, c.metadata) for c in fresh.cells] == \
                [(c.cell_type, c.source, c.metadata) for c in committed.cells]
     assert (REPO / "gradebook.db").exists() == had_gradebook  # a release records nothing
+
+
+def test_hide_hidden_tests_redacts_a_hidden_line_printed_anywhere_and_cuts_floods(tmp_path):
+    lines_file = tmp_path / "lines.json"
+    secret = "want = reference_answer(seed=1234)"
+    lines_file.write_text(f'["{secret}"]')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(open('x').read())")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"found: {secret}\n" + "x" * 50_000)]
+    hide = HideHiddenTests(hidden_lines_file=str(lines_file))
+    nb, _ = hide.preprocess(nb, {"nbgrader": {"assignment": ASSIGNMENT}})
+    text = nb.cells[0].outputs[0].text
+    assert secret not in text and "hidden tests was removed" in text
+    assert len(text) < 25_000 and "more characters not shown" in text

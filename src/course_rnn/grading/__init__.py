@@ -8,12 +8,19 @@ the notebooks it grades against always come from the repository.
 
 One module per step, each a thin layer over nbgrader that adds what it lacks:
 
-- :mod:`~course_rnn.grading.paths`: the repository and the course directory;
+- :mod:`~course_rnn.grading.paths`: the repository, the course directory, the gradebook URL;
 - :mod:`~course_rnn.grading.errors`: what is reported to the instructor as one line;
 - :mod:`~course_rnn.grading.validate`: bad input is refused before anything is written;
 - :mod:`~course_rnn.grading.runner`: running nbgrader with the course's settings;
 - :mod:`~course_rnn.grading.release`: the student version, and the gradebook's copy of it;
-- :mod:`~course_rnn.grading.autograde`: one submission at a time, a batch never stops;
+- :mod:`~course_rnn.grading.autograde`: every submission, in parallel, a status for each;
+- :mod:`~course_rnn.grading.notebooks`: a submission matched to the instructor's cells;
+- :mod:`~course_rnn.grading.sandbox`: bubblewrap, cgroups and a warm zygote per worker;
+- :mod:`~course_rnn.grading.child`: the sandboxed side (runs cells, serves calls);
+- :mod:`~course_rnn.grading.wire`: plain data across the sandbox wall, never pickle;
+- :mod:`~course_rnn.grading.hidden`: hidden tests in the trusted process, through proxies;
+- :mod:`~course_rnn.grading.forbid`: forbidden tools seen in a solution cell's code;
+- :mod:`~course_rnn.grading.record`: results that survive kill -9 (gradebook, autograded/);
 - :mod:`~course_rnn.grading.feedback`: HTML feedback that cannot leak hidden tests;
 - :mod:`~course_rnn.grading.export`: the grades as nbgrader's CSV;
 - :mod:`~course_rnn.grading.checks`: assertions the hidden tests use.

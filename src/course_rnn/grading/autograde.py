@@ -12,9 +12,11 @@ Statuses, most severe first: malformed, memory limit, timed out, crashed, tamper
 missing cells, graded; plus skipped (graded before, unchanged since).
 """
 
+import fcntl
 import html
 import json
 import queue
+import re
 import threading
 import time
 import uuid
@@ -25,6 +27,7 @@ from tqdm import tqdm
 
 from course_rnn.grading import notebooks as nbs
 from course_rnn.grading import record
+from course_rnn.grading.errors import GradingInputError
 from course_rnn.grading.hidden import grade_notebook
 from course_rnn.grading.paths import COURSE_ID, gradebook_url
 from course_rnn.grading.release import register
@@ -71,6 +74,7 @@ def grade_all(course, assignment, workers=1, force=False, skip_invalid=True, pro
                 f"cannot sandbox student code: {problem}; install bubblewrap (apt-get install "
                 f"bubblewrap) and run as root, or pass --unsafe to run submissions unsandboxed "
                 f"(only for code you trust)")
+    lock = _lock(course)
     ensure_registered(course, assignment, sources)
     record.remove_partials(course, assignment)
     remove_stale_cgroups()
@@ -83,9 +87,26 @@ def grade_all(course, assignment, workers=1, force=False, skip_invalid=True, pro
                                   done.get("max_score")))
         else:
             todo.append((student, folder, digest))
-    if todo:
-        results += _grade(course, assignment, sources, todo, workers, limits, unsafe, progress)
+    try:
+        if todo:
+            results += _grade(course, assignment, sources, todo, workers, limits, unsafe, progress)
+    finally:
+        lock.close()
     return sorted(results, key=lambda r: r.student)
+
+
+def _lock(course):
+    """One ``course-rnn grade`` at a time per course directory (the lock dies with it)."""
+    folder = course.step("autograded")
+    folder.mkdir(exist_ok=True)
+    lock = open(folder / ".course-rnn-grade.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise GradingInputError(f"another course-rnn grade is running on {course.course_dir}; "
+                                f"wait for it to finish (it resumes where it stopped)") from None
+    return lock
 
 
 def _grade(course, assignment, sources, todo, workers, limits, unsafe, progress):
@@ -128,8 +149,8 @@ class Grader:
         self.course, self.assignment, self.limits, self.unsafe = course, assignment, limits, unsafe
         self.sources = {name: nbs.source_cells(nb) for name, nb in sources.items()}
         self.raw_sources = sources
-        text = json.dumps(sources)
-        self.preload = ("numpy", "torch") if "torch" in text else ("numpy",)
+        code = "\n".join(c.source for cells in self.sources.values() for c in cells if c.kind != "markdown")
+        self.preload = ("numpy", "torch") if re.search(r"\btorch\b", code) else ("numpy",)
         folder = course.source(assignment)
         self.extras = {p.name: p for p in folder.iterdir()
                        if p.suffix != ".ipynb" and not p.name.startswith(".")}
@@ -264,9 +285,9 @@ def ensure_registered(course, assignment, sources):
     """Record the assignment in the gradebook unless it is there with these very cells."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    path = course.course_dir / "gradebook.db"
-    if path.exists():
-        with Gradebook(gradebook_url(course), COURSE_ID) as gb:
+    url = gradebook_url(course)
+    if not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists():
+        with Gradebook(url, COURSE_ID) as gb:
             try:
                 same = all(_registered_as(gb.find_notebook(Path(name).stem, assignment), nb)
                            for name, nb in sources.items())

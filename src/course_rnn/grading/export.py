@@ -6,6 +6,7 @@ first_name, email, raw_score, late_submission_penalty, score, max_score.
 
 from pathlib import Path
 
+from course_rnn.grading.paths import gradebook_url
 from course_rnn.grading.runner import run_nbgrader
 from course_rnn.grading.errors import GradingInputError
 from course_rnn.grading.validate import check_course_dir
@@ -16,7 +17,7 @@ def export_grades(course, to=None):
     course directory) and return its path."""
     check_course_dir(course)
     gradebook = course.course_dir / "gradebook.db"
-    if not gradebook.is_file():
+    if gradebook_url(course).startswith("sqlite:///") and not gradebook.is_file():
         raise GradingInputError(
             f"no gradebook at {gradebook}; grade an assignment first (course-rnn grade ASSIGNMENT)")
     to = Path(to).resolve() if to is not None else course.course_dir / "grades.csv"

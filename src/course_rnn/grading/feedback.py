@@ -40,6 +40,7 @@ class HideHiddenTests(ClearHiddenTests):
     frames and its last line; long outputs are cut; any hidden-test line anywhere else is
     replaced by :data:`REMOVED`."""
 
+    _lines, _ours = frozenset(), False  # set per notebook by preprocess()
     hidden_lines_file = Unicode(
         "", help="JSON list of hidden-test lines to remove (default: read from solutions/)").tag(config=True)
 

@@ -117,6 +117,11 @@ def grade_notebook(slot, cells, files, deadline):
         for cell in cells:
             if cell.kind in ("markdown", "check"):
                 continue
+            if time.monotonic() >= deadline:
+                session.events.append((TIMED_OUT, f"the submission ran longer than "
+                                                  f"{slot.limits.submission_seconds:g} s in all; the rest was not run"))
+                scores.update({c.grade_id: 0.0 for c in cells if c.kind == "test" and c.grade_id not in scores})
+                break
             count += 1
             if cell.kind == "test":
                 scores[cell.grade_id] = run_test(session, cell, count)

@@ -139,8 +139,6 @@ def read_notebook(path):
 
     Raises Malformed with a one-line reason for anything else.
     """
-    import nbformat
-
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -152,7 +150,7 @@ def read_notebook(path):
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise Malformed(f"{path.name} is JSON but not a notebook (no 'nbformat' field)")
     try:
-        nb = nbformat.reads(text, as_version=4) if raw.get("nbformat") != 4 else raw
+        nb = _upgraded(text) if raw.get("nbformat") != 4 else raw
     except Exception as error:  # nbformat raises many kinds for notebooks it cannot convert
         raise Malformed(f"{path.name} is a version {raw.get('nbformat')} notebook that cannot be "
                         f"converted to version 4 ({type(error).__name__})") from None
@@ -166,6 +164,12 @@ def read_notebook(path):
         if not isinstance(cell.get("metadata"), dict):
             cell["metadata"] = {}
     return nb
+
+
+def _upgraded(text):
+    import nbformat  # slow to import; only old notebooks need it
+
+    return nbformat.reads(text, as_version=4)
 
 
 def assemble(source, submitted):

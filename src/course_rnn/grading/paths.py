@@ -6,6 +6,7 @@
 ``gradebook.db``; it is the repository unless the instructor grades elsewhere.
 """
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,5 +61,7 @@ def find_repo(start=None):
 
 
 def gradebook_url(course):
-    """nbgrader's default gradebook of the course directory, as an SQLAlchemy URL."""
-    return f"sqlite:///{course.course_dir / 'gradebook.db'}"
+    """The gradebook as an SQLAlchemy URL: ``$COURSE_RNN_GRADEBOOK_URL`` if set (e.g. a
+    PostgreSQL server shared by several grading machines), else nbgrader's default SQLite
+    file in the course directory."""
+    return os.environ.get("COURSE_RNN_GRADEBOOK_URL") or f"sqlite:///{course.course_dir / 'gradebook.db'}"
