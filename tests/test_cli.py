@@ -177,21 +177,17 @@ def test_leak_check_finds_hidden_source_through_html_markup(tmp_path):
     assert list(find_leaks([page, clean], lines)) == [page]
 
 
-def test_build_runs_jupyter_book_on_the_repository_with_warnings_as_errors(monkeypatch):
+def test_build_hands_the_repository_and_all_to_bookbuild_and_returns_its_status(monkeypatch):
     calls = []
 
-    def fake_run(command, cwd):
-        calls.append((command, cwd))
-        return subprocess.CompletedProcess(command, 3)
+    def fake_build_book(repo, all_pages=False):
+        calls.append((repo, all_pages))
+        return 3
 
-    monkeypatch.setattr("course_rnn.cli.subprocess.run", fake_run)
-    assert main(["build"]) == 3  # jupyter-book's exit status is passed on
-    (command, cwd), = calls
-    assert Path(command[0]) == Path(sys.executable).parent / "jupyter-book"
-    assert command[1:3] == ["build", str(REPO)] and cwd == REPO
-    assert "--warningiserror" in command and "--keep-going" in command and "--all" not in command
-    main(["build", "--all"])
-    assert "--all" in calls[-1][0]
+    monkeypatch.setattr("course_rnn.bookbuild.build_book", fake_build_book)
+    assert main(["build"]) == 3  # the build's exit status is passed on
+    assert main(["build", "--all"]) == 3
+    assert calls == [(REPO, False), (REPO, True)]
 
 
 @pytest.mark.slow

@@ -75,19 +75,18 @@ def grade_all(course, assignment, workers=1, force=False, skip_invalid=True, pro
                 f"bubblewrap) and run as root, or pass --unsafe to run submissions unsandboxed "
                 f"(only for code you trust)")
     lock = _lock(course)
-    ensure_registered(course, assignment, sources)
-    record.remove_partials(course, assignment)
-    remove_stale_cgroups()
-    results, todo = [], []
-    for folder in folders:
-        student, digest = folder.parent.name, record.fingerprint(folder)
-        done = record.marker(course, assignment, student)
-        if not force and done and done.get("fingerprint") == digest:
-            results.append(Result(student, SKIPPED, done.get("reason", ""), 0.0, done.get("score"),
-                                  done.get("max_score")))
-        else:
-            todo.append((student, folder, digest))
     try:
+        record.remove_partials(course, assignment)
+        remove_stale_cgroups()
+        results, todo = [], []
+        for folder in folders:
+            student, digest = folder.parent.name, record.fingerprint(folder)
+            done = record.marker(course, assignment, student)
+            if not force and done and done.get("fingerprint") == digest:
+                results.append(Result(student, SKIPPED, done.get("reason", ""), 0.0, done.get("score"),
+                                      done.get("max_score")))
+            else:
+                todo.append((student, folder, digest))
         if todo:
             results += _grade(course, assignment, sources, todo, workers, limits, unsafe, progress)
     finally:
@@ -110,8 +109,8 @@ def _lock(course):
 
 
 def _grade(course, assignment, sources, todo, workers, limits, unsafe, progress):
-    from nbgrader.api import Gradebook  # slow to import; only grading needs it
-
+    """The workers start grading at once; meanwhile this thread makes sure the gradebook
+    knows the assignment (importing nbgrader takes seconds), then commits each result."""
     grader = Grader(course, assignment, sources, limits, unsafe)
     jobs, done = queue.Queue(), queue.Queue()
     for job in todo:
@@ -123,6 +122,9 @@ def _grade(course, assignment, sources, todo, workers, limits, unsafe, progress)
     results = []
     bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress)
     try:
+        ensure_registered(course, assignment, sources)
+        from nbgrader.api import Gradebook
+
         with Gradebook(gradebook_url(course), COURSE_ID) as gb:
             while len(results) < len(todo):
                 student, outcome = done.get()
