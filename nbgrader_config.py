@@ -13,7 +13,9 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
 # nbgrader's feedback keeps the hidden tests, and the tracebacks of failing tests quote
-# their source; this preprocessor removes both before the HTML is written.
+# their source; HideHiddenTests removes both before the HTML is written, cuts long outputs
+# and replaces any other hidden-test line (read from solutions/) with a marker.  So plain
+# `nbgrader generate_feedback` run from here is as safe as `course-rnn feedback`.
 c.GenerateFeedback.preprocessors = [
     "course_rnn.grading.feedback.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",
