@@ -123,9 +123,7 @@ def _grade(course, assignment, sources, todo, workers, limits, unsafe, progress)
     bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress)
     try:
         ensure_registered(course, assignment, sources)
-        from nbgrader.api import Gradebook
-
-        with Gradebook(gradebook_url(course), COURSE_ID) as gb:
+        with record.nbgrader_api().Gradebook(gradebook_url(course), COURSE_ID) as gb:
             while len(results) < len(todo):
                 student, outcome = done.get()
                 if isinstance(outcome, BaseException):
@@ -285,7 +283,8 @@ def _banner(nb, status, reason):
 
 def ensure_registered(course, assignment, sources):
     """Record the assignment in the gradebook unless it is there with these very cells."""
-    from nbgrader.api import Gradebook, MissingEntry
+    api = record.nbgrader_api()
+    Gradebook, MissingEntry = api.Gradebook, api.MissingEntry
 
     url = gradebook_url(course)
     if not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists():
@@ -316,11 +315,10 @@ def _registered_as(notebook, source):
 
 def scores(course, assignment):
     """``{student: (score, max_score)}`` for every graded submission, from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry  # slow to import; only graders need it
-
-    with Gradebook(gradebook_url(course), COURSE_ID) as gb:
+    api = record.nbgrader_api()
+    with api.Gradebook(gradebook_url(course), COURSE_ID) as gb:
         try:
             submissions = gb.find_assignment(assignment).submissions
-        except MissingEntry:
+        except api.MissingEntry:
             return {}
         return {s.student.id: (s.score, s.max_score) for s in submissions}

@@ -13,11 +13,22 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import uuid
 import warnings
 from pathlib import Path
 
 MARKER = ".course-rnn-graded.json"
+
+
+def nbgrader_api():
+    """``nbgrader.api``, imported without the optional IRI checker of jsonschema, which
+    builds a grammar at import (more than a second of CPU per run) for a string format
+    that notebooks never use."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # None: jsonschema sees it as not installed
+    import nbgrader.api
+
+    return nbgrader.api
 
 
 def fingerprint(folder):
@@ -79,8 +90,7 @@ def remove_partials(course, assignment):
 
 def write_gradebook(gb, assignment, student, result):
     """Auto scores and comments of one submission in nbgrader's gradebook."""
-    from nbgrader.api import MissingEntry
-
+    MissingEntry = nbgrader_api().MissingEntry
     with warnings.catch_warnings():  # nbgrader's add_submission trips SQLAlchemy's autoflush warning
         warnings.simplefilter("ignore")
         _write_gradebook(gb, assignment, student, result, MissingEntry)
