@@ -123,3 +123,58 @@ def test_each_script_of_a_page_is_kept_once_in_its_first_place():
     context = {"script_files": scripts}
     _drop_repeated_scripts(None, "page", "page.html", context, None)
     assert context["script_files"] == [scripts[0], scripts[1], scripts[2], scripts[4]]
+
+
+_ASSIGNMENT_PAGE = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+mystnb:
+  execution_mode: force
+---
+
+# An assignment
+
+```{{code-cell}} ipython3
+from pathlib import Path
+with open({log!r}, "a") as log:
+    log.write("ran\\n")
+print("release says", (Path.cwd().parents[1] / "exercises" / "a01" / "x.txt").read_text())
+```
+"""
+
+
+@pytest.mark.slow
+def test_assignment_pages_are_read_again_when_a_release_changes_and_only_then(tmp_path, capfd):
+    """Pages in book/assignments/ read exercises/, which no cache key sees: the course's
+    Sphinx extension has them read (and, never cached, executed) again when it changes."""
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "_toc.yml").write_text(_TOC.replace("book/chapter", "book/assignments/a01"))
+    (tmp_path / "book" / "assignments").mkdir(parents=True)
+    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
+    (tmp_path / "book" / "intro.md").write_text("# A mini book\n")
+    log = tmp_path / "executions.log"
+    (tmp_path / "book" / "assignments" / "a01.md").write_text(_ASSIGNMENT_PAGE.format(log=str(log)))
+    release = tmp_path / "exercises" / "a01"
+    release.mkdir(parents=True)
+    _package(tmp_path, "A = 1\n")
+
+    def build(text):
+        release.joinpath("x.txt").write_text(text)
+        returncode = build_book(tmp_path)
+        output = capfd.readouterr()
+        assert returncode == 0, output.out[-3000:] + output.err[-3000:]
+        html = (tmp_path / "_build" / "html" / "book" / "assignments" / "a01.html").read_text()
+        return len(log.read_text().split()), html
+
+    runs, html = build("version one")
+    assert runs == 1 and "release says version one" in html
+    runs, html = build("version one")
+    assert runs == 1, "an unchanged release re-executed the assignment page"
+    runs, html = build("version two")
+    assert runs == 2 and "release says version two" in html, "the page shows a stale release"
