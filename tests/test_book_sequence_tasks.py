@@ -94,8 +94,10 @@ def test_stacked_page_checks_against_torch_and_characters_help_unseen_words(buil
     assert len(diffs) == 3 and max(diffs) < 1e-12, "the visible check against torch.nn.LSTM is missing"
     assert re.search(r"largest relative error vs autograd: [0-9.]+e-(1[0-9]|[0-9])\b", text)
     values = glued_values(page)
-    _, uni, bi, n_tag, _, unseen_rate, oov_without, oov_with, all_without, all_with = values[:10]
+    _, uni, bi, n_test, se, n_tag, _, unseen_rate, oov_without, oov_with, all_without, all_with = values[:12]
     assert 65 < uni < 85 and 65 < bi < 85
+    p = (uni + bi) / 200  # the binomial standard error of an accuracy near p on n_test sentences
+    assert se == pytest.approx(100 * (p * (1 - p) / n_test) ** 0.5, abs=0.06)
     train_words = {w for words, _ in load_ud_pos("train")[:int(n_tag)] for w in words}
     test_words = [w for words, _ in load_ud_pos("test") for w in words]
     expected_unseen = 100 * sum(w not in train_words for w in test_words) / len(test_words)
