@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_rnn.budget import BudgetBar, CPUBudget
+from course_rnn.budget import BudgetBar, CPUBudget, EveryCPUSeconds
 from course_rnn.models import CharLM
 from course_rnn.train import fit
 
@@ -68,3 +68,21 @@ def test_bad_budget_raises():
         CPUBudget(0)
     with pytest.raises(TypeError, match="CPUBudget"):
         BudgetBar(5.0, "x")
+
+
+def test_every_cpu_seconds_measures_at_each_interval_without_charging_it():
+    clock = FakeClock()
+    budget = CPUBudget(10, clock=clock).start()
+
+    def measure():
+        clock.now += 100.0  # an expensive evaluation
+        return len(every.results)
+
+    every = EveryCPUSeconds(budget, 2.0, measure)
+    for _ in range(9):
+        clock.now += 0.7
+        every("step")
+    # training time 0.7, 1.4, ... 6.3: crossings of 2, 4, 6 -> measured at 2.1, 4.2, 6.3
+    assert [round(t, 1) for t, _ in every.results] == [2.1, 4.2, 6.3]
+    assert [v for _, v in every.results] == [0, 1, 2]
+    assert budget.used == pytest.approx(6.3)
