@@ -393,8 +393,8 @@ FD_TESTS = {"rnn_backward": ("test_rnn_backward_one_step", "test_rnn_backward_th
 # (output_backward is not given b_o, so it cannot be obtained by differencing output_forward)
 
 
-def tolerance_ratios(grade_id, code, monkeypatch):
-    """Run the hidden tests with the solution cell ``grade_id`` replaced by ``code``, with
+def tolerance_ratios(cells, monkeypatch):
+    """Run the hidden tests with the solution cells ``{grade_id: code}`` replaced, with
     check_array recording instead of failing (so every case of a cell is seen); return, per
     test cell, the largest ratio |got - want| / (atol + rtol |want|) over its comparisons
     (above 1 fails the cell)."""
@@ -415,7 +415,8 @@ def tolerance_ratios(grade_id, code, monkeypatch):
 
     monkeypatch.setattr(checks, "check_array", recording)
     nb = as_autograded(student_notebook())
-    nb = _with_cell(nb, grade_id, code) if grade_id else nb
+    for grade_id, code in cells.items():
+        nb = _with_cell(nb, grade_id, code)
     namespace = {"__name__": "__main__"}
     for cell in nb["cells"]:
         meta = nbgrader_meta(cell)
@@ -432,17 +433,29 @@ def tolerance_ratios(grade_id, code, monkeypatch):
 
 
 def test_exact_answers_pass_the_hidden_tolerance_by_a_wide_margin(monkeypatch):
-    ratios = tolerance_ratios(None, "", monkeypatch)
+    ratios = tolerance_ratios({}, monkeypatch)
     print({k: f"{v[1]:.1e}" for k, v in ratios.items()})
     # (test_loss_and_gradients accepts the composition of the student's own parts first)
     assert set(ratios) >= {t for tests in FD_TESTS.values() for t in tests} - {"test_loss_and_gradients"}
     assert max(worst for _, worst in ratios.values()) < 1e-2  # at least 100x inside the tolerance
 
 
+def correct_catalogue_cases():
+    from submission_cases import load_cases
+    return [case for case in load_cases(ASSIGNMENT) if not case.lose]
+
+
+@pytest.mark.parametrize("case", correct_catalogue_cases(), ids=lambda case: case.name)
+def test_correct_solutions_in_other_styles_stay_far_inside_the_hidden_tolerance(case, monkeypatch):
+    ratios = tolerance_ratios(case.cells, monkeypatch)
+    print(case.name, {k: f"{v[1]:.1e}" for k, v in ratios.items()})
+    assert max(worst for _, worst in ratios.values()) < 1e-2
+
+
 @pytest.mark.parametrize("grade_id", sorted(FD_TESTS))
 def test_numerical_differentiation_fails_the_hidden_tolerance_by_a_wide_margin(grade_id, monkeypatch):
     code = FD_BACKWARDS[grade_id]
-    ratios = tolerance_ratios(grade_id, code, monkeypatch)
+    ratios = tolerance_ratios({grade_id: code}, monkeypatch)
     print(grade_id, {k: f"least {ratios[k][0]:.1f}x, worst {ratios[k][1]:.0f}x the tolerance"
                      for k in FD_TESTS[grade_id]})
     for test in FD_TESTS[grade_id]:
@@ -500,3 +513,25 @@ def test_nbgrader_validate_passes_the_solution():
     done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(SOURCE)], cwd=REPO, env=env,
                           capture_output=True, text=True)
     assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_grading_one_submission_under_plain_nbgrader_takes_at_most_a_minute(tmp_path):
+    """Median of three separate ``nbgrader autograde`` runs of one correct submission (each run
+    also registers the assignment, so this overestimates the grading itself)."""
+    import statistics
+    import time
+
+    from submission_cases import autograde_scores, load_cases, write_submissions
+
+    case = next(case for case in load_cases(ASSIGNMENT) if not case.lose)
+    seconds = []
+    for run in range(3):
+        course_dir = tmp_path / f"run{run}"
+        write_submissions(course_dir, ASSIGNMENT, [case])
+        start = time.perf_counter()
+        scores = autograde_scores(course_dir, ASSIGNMENT)
+        seconds.append(time.perf_counter() - start)
+        assert all(score == top for score, top in scores[case.student].values())
+    print(f"{ASSIGNMENT}: one submission graded in {statistics.median(seconds):.1f} s (median of {seconds})")
+    assert statistics.median(seconds) <= 60
