@@ -215,7 +215,7 @@ class Slot:
     def start(self):
         """Start (or restart) the zygote and wait until it has imported its modules."""
         self.stop_zygote()
-        self.workdir.mkdir(exist_ok=True)
+        self.workdir.mkdir(parents=True, exist_ok=True)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         inside = self.workdir if self.unsafe else Path(INSIDE)
         command = [sys.executable, "-I", str(CHILD), str(theirs.fileno()), str(WIRE),
@@ -250,8 +250,8 @@ class Slot:
 
     def fork(self, files):
         """A fresh child for one submission, its folder holding ``files`` ({name: Path})."""
-        if self.process is None or self.process.poll() is not None:
-            self.start()
+        if self.process is None or self.process.poll() is not None or not self.workdir.is_dir():
+            self.start()  # (a folder deleted under us, say by a /tmp cleaner, needs a new bind)
         for item in self.workdir.iterdir():
             shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
         for name, path in files.items():
