@@ -157,7 +157,7 @@ class Grader:
         self.stop = threading.Event()
 
     def work(self, name, jobs, done):
-        slot = Slot(name, self.limits, self.preload, self.unsafe)
+        slot = Slot(name, self.limits, self.preload, self.unsafe, folder=self.course.step("autograded"))
         try:
             while not self.stop.is_set():
                 try:

@@ -82,8 +82,9 @@ def commit(course, gradebook, assignment, student, notebooks, result):
 
 
 def remove_partials(course, assignment):
-    """Folders left by an interrupted run: never counted, now deleted."""
-    for pattern in (f"*/.{assignment}.partial-*", f"*/.{assignment}.old-*"):
+    """Folders left by an interrupted run (results cut short, sandbox folders): never
+    counted, now deleted."""
+    for pattern in (f"*/.{assignment}.partial-*", f"*/.{assignment}.old-*", ".course-rnn-w*"):
         for folder in course.step("autograded").glob(pattern):
             shutil.rmtree(folder, ignore_errors=True)
 

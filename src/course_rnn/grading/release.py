@@ -33,8 +33,10 @@ def register(course, assignment):
     """Record ``assignment`` (notebooks, grade cells, hidden tests) in the course gradebook.
 
     nbgrader does this while generating the release; here the release goes to a temporary
-    folder that is thrown away, so ``exercises/`` is never touched by grading.
+    folder that is thrown away (in ``autograded/``, which only grading uses), so
+    ``exercises/`` is never touched by grading.
     """
-    with tempfile.TemporaryDirectory(prefix="course-rnn-release-") as tmp:
+    course.step("autograded").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".course-rnn-release-", dir=course.step("autograded")) as tmp:
         run_nbgrader(course, "generate_assignment", assignment, "--force",
                      f"--CourseDirectory.release_directory={tmp}")

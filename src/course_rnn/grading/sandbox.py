@@ -204,9 +204,9 @@ def remove_stale_cgroups():
 class Slot:
     """One worker's sandbox: a zygote that forks a child per submission."""
 
-    def __init__(self, name, limits, preload=("numpy",), unsafe=False):
+    def __init__(self, name, limits, preload=("numpy",), unsafe=False, folder=None):
         self.name, self.limits, self.preload, self.unsafe = name, limits, tuple(preload), unsafe
-        self.root = Path(tempfile.mkdtemp(prefix=f"course-rnn-{name}-"))
+        self.root = Path(tempfile.mkdtemp(prefix=f".course-rnn-{name}-", dir=folder))
         self.workdir = self.root / "submission"
         self.process = self.channel = None
         self.cgroups = Cgroups(f"course-rnn-{os.getpid()}-{name}")
