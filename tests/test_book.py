@@ -367,7 +367,7 @@ def test_every_page_renders_offline_in_headless_chromium(built_book, book_server
         pytest.skip("chromium not found (install it with: apt-get install -y chromium)")
     pytest.importorskip("websocket", reason="websocket-client (installed with jupyter-server) drives chromium")
     pages = _built_pages(built_book)
-    assert (built_book / "book" / "elman.html") in pages
+    assert (built_book / "book" / "intro.html") in pages
     browser = _DevTools(chromium, tmp_path / "profile")
     failures, typeset_total = [], 0
     try:
