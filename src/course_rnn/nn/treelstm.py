@@ -18,7 +18,7 @@ Parameters, named like ``torch.nn.LSTMCell``'s, rows ``i|f|u|o`` (u where the LS
 They are the scratch ``params`` ``W_ih, W_hh, b_ih, b_hh`` under PyTorch's names, so
 weights copy across unchanged; with N = 1, and for the Child-Sum model on a chain, they
 are exactly an ``LSTMCell``'s.  Call ``h, c = module(x, trees)`` with x (J, D), one row per
-node in post-order; h, c are (J, H) in the same order.  Taught in book/treelstm.md.
+node in post-order; h, c are (J, H) in the same order.  Taught in book/tree_lstm.md.
 """
 
 import math

@@ -47,7 +47,7 @@ A chain (every node one child) makes both models exactly an LSTM over the chain.
 Shapes: x (J, D) and h, c (J, H), one row per node of a :class:`~course_rnn.trees.Tree`
 (or a forest, a list of trees) in post-order; K children of one node.  Leaves get their
 word's embedding as :math:`x_j`; internal nodes get an input too, or a row of zeros.
-Taught in book/treelstm.md.
+Taught in book/tree_lstm.md.
 """
 
 import numpy as np
