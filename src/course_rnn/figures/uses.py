@@ -1,4 +1,4 @@
-"""Diagrams of book/uses.md: the three ways an RNN is used (Goldberg 2017, ch. 14)."""
+"""Diagrams of book/uses.md: the three ways an RNN is used (after Goldberg 2017)."""
 
 from course_rnn.diagrams import Diagram
 
