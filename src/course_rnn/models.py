@@ -1,4 +1,4 @@
-r"""The course's four models, each a recurrent layer of :mod:`course_rnn.nn` plus a readout.
+r"""The course's models, each a recurrent layer of :mod:`course_rnn.nn` plus a readout.
 
 - :class:`CharLM`: tokens (T, B) and a state -> logits (T, B, V) and the new state;
 - :class:`BiLSTMTagger`: tokens (T, B), lengths (B,) -> logits (T, B, K);
