@@ -9,7 +9,7 @@ r"""The course's models, each a recurrent layer of :mod:`course_rnn.nn` plus a r
 K is the number of tags or classes.  Padded batches come from
 :func:`course_rnn.data.batching.pad_batch` (padding after the end of each sequence);
 the recurrent layers read them as a ``PackedSequence``, so a padded step never changes a
-state.  :mod:`course_rnn.train` trains all four.
+state.  :mod:`course_rnn.train` trains them all.
 """
 
 import torch
