@@ -1,192 +1,184 @@
-"""End to end: ``course-rnn grade / feedback / export`` on a class of five submissions.
+"""End to end on every assignment: ``course-rnn grade`` agrees with plain nbgrader and
+with the authors of the hand-written submissions, and ``export`` writes nbgrader's CSV.
 
-One temporary course directory (no nbgrader_config.py in it: everything must come from the
-repository) holds the reference solution, the untouched release and three realistic buggy
-submissions; they are graded once, by the installed ``course-rnn`` entry point, and the
-tests read the gradebook, the CSV and the HTML it left.  Expected scores come from the
-points in the notebook's metadata and from which hidden tests each bug must fail.
+Two independent oracles:
+
+- plain ``nbgrader autograde`` (hidden tests in the student's kernel) on the solved
+  release, the untouched release, the release with only its first part left blank, and a
+  few catalogue cases: every test cell must get the same score from both graders;
+- the catalogue ``tests/submissions/<assignment>/*.py``, whose authors wrote which test
+  cells each submission must lose (``expect:``) and, for some, its status
+  (``expect-status:``).
 """
 
 import csv
-import html
 import json
-import re
-import shutil
+import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from test_assignment_a01 import BUGS, HIDDEN_TESTS, cells_by_grade_id, read, regions, source_of, student_notebook
+import grader_fixtures as fixtures
+from submission_cases import CATALOGUE, assert_case, autograde_scores, load_cases, write_submissions
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "a01_rnn_forward_bptt"
-NOTEBOOK = "rnn_forward_bptt"
-SOURCE = REPO / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-RELEASE = REPO / "exercises" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 COURSE_RNN = str(Path(sys.executable).parent / "course-rnn")
 NBGRADER_CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                         "email", "raw_score", "late_submission_penalty", "score", "max_score"]
 GIT_IGNORED_OUTPUTS = ("submitted", "autograded", "feedback", "gradebook.db", "grades.csv", ".nbgrader.log")
-POINTS = {grade_id: cells_by_grade_id(read(SOURCE))[grade_id]["metadata"]["nbgrader"]["points"]
-          for grade_id in HIDDEN_TESTS}
-FULL = sum(POINTS.values())
+ASSIGNMENTS = fixtures.assignments()
+TRIO = ("reference", "untouched", "first_blank")
+PLAIN_CASES = 3  # catalogue cases per assignment also graded by plain nbgrader (it is slow)
 
 
-def course_rnn(*args, cwd):
-    start = time.perf_counter()
-    done = subprocess.run([COURSE_RNN, *map(str, args)], cwd=cwd, capture_output=True, text=True)
-    done.seconds = time.perf_counter() - start
-    return done
+def course_rnn(*args, cwd, env=None):
+    return subprocess.run([COURSE_RNN, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=1800)
 
 
-def submit(course_dir, student, nb):
-    folder = course_dir / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True)
-    (folder / f"{NOTEBOOK}.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
+def cases_of(assignment):
+    return load_cases(assignment) if (CATALOGUE / assignment).is_dir() else []
+
+
+def write_trio(course_dir, assignment):
+    for kind in fixtures.kinds(assignment, course_dir, 1):
+        if kind.name in TRIO:
+            fixtures.write(course_dir, assignment, kind)
+
+
+def cell_scores(course_dir, assignment):
+    """``{student: {test grade_id: (score, max_score)}}`` from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    found = {}
+    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}", "course-rnn") as gb:
+        for submission in gb.find_assignment(assignment).submissions:
+            found[submission.student.id] = {g.name: (g.score, g.max_score)
+                                            for nb in submission.notebooks for g in nb.grades}
+    return found
 
 
 def repo_outputs():
     return {name for name in GIT_IGNORED_OUTPUTS if (REPO / name).exists()}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Five submissions graded in one ``course-rnn grade`` run with two workers."""
-    course_dir = tmp_path_factory.mktemp("course")
-    submit(course_dir, "reference", read(SOURCE))
-    submit(course_dir, "untouched", read(RELEASE))
-    for bug in BUGS:
-        submit(course_dir, bug, student_notebook(bug))
-    before = repo_outputs()
-    done = course_rnn("grade", ASSIGNMENT, "--course-dir", course_dir, "--workers", 2, cwd=course_dir)
-    print(f"course-rnn grade: 5 submissions in {done.seconds:.1f} s")
-    return SimpleNamespace(course_dir=course_dir, done=done, repo_before=before)
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """The trio and every catalogue case of one assignment, graded by course-rnn; the trio
+    and a few cases graded again by plain nbgrader in another course directory."""
+    assignment = request.param
+
+    def run(folder):
+        ours, plain = folder / "ours", folder / "plain"
+        cases = cases_of(assignment)
+        for course_dir, chosen in ((ours, cases), (plain, cases[:PLAIN_CASES])):
+            course_dir.mkdir()
+            write_trio(course_dir, assignment)
+            write_submissions(course_dir, assignment, chosen)
+        before = sorted(repo_outputs())
+        done = course_rnn("grade", assignment, "--course-dir", ours, "--workers", 2, "--no-progress", cwd=ours)
+        return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr[-5000:],
+                "ours": cell_scores(ours, assignment) if done.returncode == 0 else {},
+                "plain": autograde_scores(plain, assignment), "repo_before": before,
+                "repo_after": sorted(repo_outputs())}
+
+    folder, result = fixtures.shared_once(tmp_path_factory, f"e2e-{assignment}", run)
+    rows = {}
+    for line in result["stdout"].splitlines():
+        student, status, score, reason = line.split("\t")
+        rows[student] = SimpleNamespace(status=status, score=score, reason=reason)
+    return SimpleNamespace(assignment=assignment, folder=folder, rows=rows, cases=cases_of(assignment), **result)
 
 
-def grade_of(course_dir, student, grade_id):
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "course-rnn") as gb:
-        return gb.find_grade(grade_id, NOTEBOOK, ASSIGNMENT, student).score
+def test_grading_every_catalogue_case_exits_zero(graded):
+    assert graded.returncode == 0, graded.stderr
+    assert set(graded.rows) == set(TRIO) | {c.student for c in graded.cases}
 
 
-def total_of(course_dir, student):
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "course-rnn") as gb:
-        return gb.find_submission(ASSIGNMENT, student).score
-
-
-def test_grading_the_class_succeeds_and_reports_every_student(graded):
-    assert graded.done.returncode == 0, graded.done.stderr[-3000:]
-    rows = [line.split("\t") for line in graded.done.stdout.strip().splitlines()]
-    assert sorted(row[0] for row in rows) == sorted(["reference", "untouched", *BUGS])
-    assert all(row[1] == "graded" for row in rows)
+def test_same_score_in_every_test_cell_as_plain_nbgrader(graded):
+    plain = graded.plain
+    assert set(plain) >= set(TRIO)
+    for student, cells in plain.items():
+        ours = {name: score for name, (score, _) in graded.ours[student].items()}
+        assert ours == {name: score for name, (score, _) in cells.items()}, student
 
 
-def test_reference_solution_scores_full_marks(graded):
-    assert total_of(graded.course_dir, "reference") == FULL == 10
-    assert f"reference\tgraded\t{FULL:g}/{FULL:g}" in graded.done.stdout
+def test_solved_release_full_marks_and_untouched_release_zero(graded):
+    points = fixtures.test_points(graded.assignment)
+    assert {name: score for name, (score, _) in graded.ours["reference"].items()} == points
+    assert all(score == 0 for score, _ in graded.ours["untouched"].values())
 
 
-def test_untouched_release_scores_zero(graded):
-    assert total_of(graded.course_dir, "untouched") == 0
-    assert all(grade_of(graded.course_dir, "untouched", t) == 0 for t in HIDDEN_TESTS)
+def test_every_catalogue_case_loses_exactly_the_tests_its_author_expects(graded):
+    failures = []
+    for case in graded.cases:
+        try:
+            assert_case(case, {case.student: graded.ours[case.student]})
+        except AssertionError as error:
+            failures.append(str(error).splitlines()[0])
+    assert failures == []
 
 
-@pytest.mark.parametrize("bug", sorted(BUGS))
-def test_classic_bug_loses_exactly_the_points_of_the_hidden_tests_that_catch_it(graded, bug):
-    failing = BUGS[bug][3]
-    for test in HIDDEN_TESTS:
-        assert grade_of(graded.course_dir, bug, test) == (0 if test in failing else POINTS[test]), test
-    assert total_of(graded.course_dir, bug) == FULL - sum(POINTS[t] for t in failing) < FULL
-
-
-def test_grading_again_skips_what_is_already_graded(graded):
-    autograded = graded.course_dir / "autograded"
-    stamps = {p: p.stat().st_mtime_ns for p in autograded.rglob("*.ipynb")}
-    done = course_rnn("grade", ASSIGNMENT, "--course-dir", graded.course_dir, cwd=graded.course_dir)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert all(line.split("\t")[1] == "skipped" for line in done.stdout.strip().splitlines())
-    assert {p: p.stat().st_mtime_ns for p in autograded.rglob("*.ipynb")} == stamps
-    assert total_of(graded.course_dir, "reference") == FULL
-
-
-def test_export_writes_nbgrader_csv_columns_and_the_scores(graded):
-    to = graded.course_dir / "class.csv"
-    done = course_rnn("export", "--course-dir", graded.course_dir, "--to", to, cwd=graded.course_dir)
-    assert done.returncode == 0, done.stderr[-2000:]
-    with open(to, newline="") as f:
-        reader = csv.DictReader(f)
-        rows = {row["student_id"]: row for row in reader}
-    assert reader.fieldnames == NBGRADER_CSV_COLUMNS
-    assert set(rows) == {"reference", "untouched", *BUGS}
-    assert float(rows["reference"]["score"]) == float(rows["reference"]["max_score"]) == FULL
-    assert float(rows["untouched"]["score"]) == 0
-    for bug, (*_, failing) in BUGS.items():
-        assert float(rows[bug]["score"]) == FULL - sum(POINTS[t] for t in failing)
-
-
-def hidden_source_lines():
-    """Telling lines of the hidden tests, computed here independently of the grader."""
-    cells = [source_of(c) for c in read(SOURCE)["cells"]]
-    hidden = {line.strip() for s in cells for line in regions(s, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")}
-    outside = [re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", s, flags=re.S) for s in cells]
-    visible = {line.strip() for s in outside for line in s.splitlines()}
-    return {line for line in hidden - visible if len(line) >= 12}
-
-
-def page_text(path):
-    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
-
-
-def test_feedback_shows_scores_and_messages_but_no_hidden_test_line(graded):
-    done = course_rnn("feedback", ASSIGNMENT, "--course-dir", graded.course_dir, cwd=graded.course_dir)
-    assert done.returncode == 0, done.stderr[-2000:]
-    pages = {p.parts[-3]: p for p in (graded.course_dir / "feedback").glob(f"*/{ASSIGNMENT}/*.html")}
-    assert set(pages) == {"reference", "untouched", *BUGS}
-    lines = hidden_source_lines()
-    assert len(lines) > 30
-    for student, page in pages.items():
-        text = page_text(page)
-        assert [line for line in lines if line in text] == [], student
-        assert "HIDDEN TESTS" not in text
-        assert "Hidden test (4 points)" in text  # the docstring saying what is checked stays
-    assert "check how the gradient is carried" in page_text(pages["no_gradient_accumulation_across_time"])
-
-
-def test_plain_nbgrader_feedback_would_leak_and_the_leak_check_catches_it(graded, tmp_path):
-    from course_rnn.grading.feedback import find_leaks, hidden_lines
-    from course_rnn.grading.paths import Course
-    from course_rnn.grading.runner import run_nbgrader
-
-    for name in ("autograded", "gradebook.db"):
-        copy = shutil.copytree if name == "autograded" else shutil.copy
-        copy(graded.course_dir / name, tmp_path / name)
-    plain = '["nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]'
-    run_nbgrader(Course(repo=REPO, course_dir=tmp_path), "generate_feedback", ASSIGNMENT, "--force",
-                 f"--GenerateFeedback.preprocessors={plain}")
-    pages = sorted((tmp_path / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
-    assert len(pages) == 5
-    assert sorted(find_leaks(pages, hidden_lines([SOURCE]))) == pages
-
-
-def test_skip_invalid_grades_the_readable_submissions_and_exits_nonzero(tmp_path):
-    submit(tmp_path, "reference", read(SOURCE))
-    (tmp_path / "submitted" / "mallory" / ASSIGNMENT).mkdir(parents=True)
-    (tmp_path / "submitted" / "mallory" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").write_text('{"cells": [')
-    done = course_rnn("grade", ASSIGNMENT, "--course-dir", tmp_path, "--skip-invalid", cwd=tmp_path)
-    assert done.returncode == 1
-    assert "mallory\tinvalid\t-" in done.stdout and "not valid JSON" in done.stderr
-    assert total_of(tmp_path, "reference") == FULL
-    assert not (tmp_path / "autograded" / "mallory").exists()
+def test_catalogue_status_lines_hold(graded):
+    wrong = [f"{c.student}: {graded.rows[c.student].status} not in {c.statuses}"
+             for c in graded.cases if c.statuses and graded.rows[c.student].status not in c.statuses]
+    assert wrong == []
 
 
 def test_grading_never_writes_into_the_repository(graded):
-    assert repo_outputs() == graded.repo_before
+    assert graded.repo_after == graded.repo_before
+
+
+def test_export_writes_nbgrader_csv_columns_and_the_scores(graded):
+    ours = graded.folder / "ours"
+    to = ours / "class.csv"
+    done = course_rnn("export", "--course-dir", ours, "--to", to, cwd=ours)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with open(to, newline="") as f:
+        reader = csv.DictReader(f)
+        rows = {row["student_id"]: row for row in reader if row["assignment"] == graded.assignment}
+    assert reader.fieldnames == NBGRADER_CSV_COLUMNS
+    assert set(rows) == set(graded.ours)
+    for student, cells in graded.ours.items():
+        assert float(rows[student]["score"]) == pytest.approx(sum(s for s, _ in cells.values()))
+    full = sum(fixtures.test_points(graded.assignment).values())
+    assert float(rows["reference"]["score"]) == float(rows["reference"]["max_score"]) == full
+
+
+def test_without_bubblewrap_grading_is_refused_unless_unsafe(tmp_path):
+    assignment = ASSIGNMENTS[0]
+    write_trio(tmp_path, assignment)
+    hidden = tmp_path / "bin"
+    hidden.mkdir()
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{hidden}")  # no /usr/bin: no bwrap
+    before = sorted(p.name for p in tmp_path.iterdir())
+    done = course_rnn("grade", assignment, "--course-dir", tmp_path, "--no-progress", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    assert "bubblewrap" in done.stderr and "--unsafe" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+    done = course_rnn("grade", assignment, "--course-dir", tmp_path, "--unsafe", "--no-progress",
+                      cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    full = sum(fixtures.test_points(assignment).values())
+    assert f"reference\tgraded\t{full:g}/{full:g}" in done.stdout
+    assert "untouched\tgraded\t0/" in done.stdout
+
+
+def test_autograded_notebooks_are_valid_nbformat_with_the_instructors_test_cells(graded):
+    import nbformat
+
+    source_tests = {fixtures.meta(c)["grade_id"]: fixtures.source(c)
+                    for nb in fixtures.instructor(graded.assignment).values() for c in nb["cells"]
+                    if fixtures.meta(c).get("grade") and not fixtures.meta(c).get("solution")}
+    for path in (graded.folder / "ours" / "autograded").glob(f"*/{graded.assignment}/*.ipynb"):
+        nb = nbformat.read(path, 4)
+        nbformat.validate(nb)
+        tests = {c.metadata.nbgrader["grade_id"]: c.source for c in nb.cells
+                 if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.get("solution")}
+        assert {k: v for k, v in tests.items()} == {k: source_tests[k] for k in tests}
+        assert json.loads((path.parent / ".course-rnn-graded.json").read_text())["fingerprint"]
