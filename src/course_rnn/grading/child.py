@@ -266,7 +266,7 @@ class Child:
             value = function(*args, **kwargs)
         except BaseException as caught:  # noqa: B036 -- the student's error goes to the test
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-            return {"op": "result", "error": {"message": describe(caught),
+            return {"op": "result", "error": {"message": describe(caught), "type": type(caught).__name__,
                                               "traceback": student_traceback(caught)}}, b""
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__

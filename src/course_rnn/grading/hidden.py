@@ -27,11 +27,27 @@ OUTPUT_LIMIT = 20_000
 
 
 class StudentError(Exception):
-    """The student's function raised; the message is ``TypeName: message``."""
+    """The student's function raised; the message is ``TypeName: message``.
+
+    When the student raised a built-in exception (ValueError, IndexError, ...), the error
+    is also an instance of that class, so a test can check that bad input is refused with
+    ``except ValueError``.  Only built-in classes are recreated: the name is all the child
+    sends, and the class always comes from this process.
+    """
 
     def __init__(self, message, traceback_lines=()):
         super().__init__(message)
         self.student_traceback = list(traceback_lines)
+
+    @classmethod
+    def of(cls, type_name, message, traceback_lines=()):
+        builtin = getattr(builtins, str(type_name), None)
+        if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
+            cls = _AS_BUILTIN.setdefault(builtin, type(builtin.__name__, (StudentError, builtin), {}))
+        return cls(message, traceback_lines)
+
+
+_AS_BUILTIN = {}
 
 
 class Proxy:
@@ -49,7 +65,8 @@ class Proxy:
         reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
         if reply.get("error"):
             error = reply["error"]
-            raise StudentError(str(error.get("message", "error"))[:2000], error.get("traceback", [])[-40:])
+            raise StudentError.of(error.get("type"), str(error.get("message", "error"))[:2000],
+                                  error.get("traceback", [])[-40:])
         try:
             value = wire.decode(reply.get("value"), data)
             result, changed = value["value"], value["changed"]
