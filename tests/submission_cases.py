@@ -190,7 +190,8 @@ def autograde_scores(course_dir, assignment):
     release = course_dir / ".release"
     nbgrader(course_dir, "generate_assignment", assignment, "--force",
              f"--CourseDirectory.release_directory={release}")
-    nbgrader(course_dir, "autograde", assignment, "--force")
+    # the course's cell time limit (nbgrader_config.py): a04's hidden test trains a tagger
+    nbgrader(course_dir, "autograde", assignment, "--force", "--Execute.timeout=300")
     scores = {}
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", COURSE_ID) as gb:
         for submission in gb.find_assignment(assignment).submissions:
