@@ -21,3 +21,7 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Time limit of one cell under plain `nbgrader autograde` (nbgrader's default is 30 s):
+# a04's hidden test trains a small tagger, about 10 s on an idle laptop core.
+c.Execute.timeout = 120
