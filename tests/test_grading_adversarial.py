@@ -49,7 +49,7 @@ def grade_every_kind(assignment, course_dir):
     submitted_before = digest(course_dir / "submitted")
     solutions_before = digest(REPO / "solutions" / assignment)
     done = subprocess.run([COURSE_RNN, "grade", assignment, "--course-dir", str(course_dir), "--workers", "2",
-                           "--timeout", "20", "--memory", "256M", "--no-progress"],
+                           "--timeout", "20", "--memory", "1G", "--no-progress"],
                           cwd=course_dir, capture_output=True, text=True, timeout=900)
     try:
         connections = [str(listener.accept()[1])]
