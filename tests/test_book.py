@@ -144,8 +144,10 @@ def test_no_solution_or_hidden_test_line_is_published(built_book):
 
     public = _public_lines()
     for notebook in sorted(ROOT.glob("solutions/**/*.ipynb")):
+        # an import of the public package reveals nothing (chapters import the same names)
         secret = [line for line in _secret_lines(notebook)
-                  if line not in public and len(line.replace(" ", "")) >= 10]
+                  if line not in public and len(line.replace(" ", "")) >= 10
+                  and not line.startswith(("import ", "from "))]
         assert secret, f"{notebook} has marked cells but no distinctive line was found in them"
         for line in secret:
             leaks = [str(p.relative_to(built_book)) for p, lines in published.items() if line in lines]
