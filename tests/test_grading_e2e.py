@@ -16,7 +16,9 @@ import json
 import os
 import re
 import subprocess
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -174,8 +176,15 @@ def test_without_bubblewrap_grading_is_refused_unless_unsafe(tmp_path):
     assert done.returncode == 1
     assert "bubblewrap" in done.stderr and "--unsafe" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
-    done = course_rnn("grade", assignment, "--course-dir", tmp_path, "--unsafe", "--no-progress",
-                      cwd=tmp_path, env=env)
+    # unsandboxed, the children's temporary files must still not be the machine's /tmp: a
+    # grader that empties its scratch folder after each child must leave other files there alone
+    sentinel = Path(tempfile.mkdtemp(prefix="course-rnn-sentinel-", dir="/tmp"))
+    try:
+        done = course_rnn("grade", assignment, "--course-dir", tmp_path, "--unsafe", "--no-progress",
+                          cwd=tmp_path, env=env)
+        assert sentinel.is_dir(), "grading with --unsafe deleted files in /tmp"
+    finally:
+        shutil.rmtree(sentinel, ignore_errors=True)
     assert done.returncode == 0, done.stderr[-3000:]
     full = sum(fixtures.test_points(assignment).values())
     assert f"reference\tgraded\t{full:g}/{full:g}" in done.stdout

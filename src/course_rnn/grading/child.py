@@ -365,8 +365,19 @@ def wait_or_kill(channel, pid, sandboxed):
     _, status = os.waitpid(pid, 0)
     os.close(pidfd)
     _kill_all(pid, sandboxed)
-    _empty("/tmp")
+    _empty(_scratch(sandboxed))
     return os.waitstatus_to_exitcode(status)
+
+
+def _scratch(sandboxed):
+    """The folder a child's temporary files go to, emptied after each child: the sandbox's own
+    ``/tmp``, or with ``--unsafe`` the slot's private ``TMPDIR`` (never the machine's ``/tmp``)."""
+    if sandboxed:
+        return "/tmp"
+    folder = os.environ.get("TMPDIR", "")
+    if not os.path.basename(folder) == "child-tmp" or not os.path.isdir(folder):
+        raise SystemExit("course-rnn child: --unsafe needs the slot's private TMPDIR")
+    return folder
 
 
 def _kill_all(pid, sandboxed):

@@ -220,10 +220,15 @@ class Slot:
         inside = self.workdir if self.unsafe else Path(INSIDE)
         command = [sys.executable, "-I", str(CHILD), str(theirs.fileno()), str(WIRE),
                    "unsafe" if self.unsafe else "sandboxed", *self.preload]
-        if not self.unsafe:
+        env = None
+        if self.unsafe:  # temporary files go to a private folder emptied after each child
+            scratch = self.root / "child-tmp"
+            scratch.mkdir(exist_ok=True)
+            env = dict(os.environ, TMPDIR=str(scratch))
+        else:
             command = [shutil.which("bwrap"), *mounts(self.workdir), "--", *command]
         self.inside = str(inside)
-        self.process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+        self.process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         preexec_fn=self.cgroups.join, start_new_session=True)
         theirs.close()
