@@ -1,5 +1,12 @@
 import fcntl
 import os
+
+# ``pytest -n 2`` on two cores: each worker, and every notebook kernel or grader it starts,
+# computes on one thread.  PyTorch's default of one thread per core makes two workers spin
+# against each other (a04's solution, 24 s under nbgrader alone, took 260 s so).
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 import re
 import subprocess
 import sys
@@ -133,11 +140,11 @@ def pytest_collection_modifyitems(config, items):
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
             continue
-        shared = sorted(name for name in info.names_closure
-                        if name in info.name2fixturedefs and info.name2fixturedefs[name][-1].scope == "module")
+        shared = [name for name in info.names_closure
+                  if name in info.name2fixturedefs and info.name2fixturedefs[name][-1].scope == "module"]
         if not shared:
             continue
+        # one group per module and per value of its parametrised module fixtures (the assignment)
         params = getattr(item, "callspec", None)
-        key = [f"{name}={params.params[name]}" if params and name in params.params else name
-               for name in shared]
-        item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{','.join(key)}"))
+        key = sorted(f"{name}={params.params[name]}" for name in shared if params and name in params.params)
+        item.add_marker(pytest.mark.xdist_group(":".join([item.module.__name__, *key])))

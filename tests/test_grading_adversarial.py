@@ -123,6 +123,20 @@ def test_a_hang_inside_a_call_zeroes_the_first_parts_tests_and_costs_at_most_a_b
     assert "ran longer than 40 s" in graded.rows["hang_when_called"].reason
 
 
+def test_a_function_that_ran_out_of_time_is_not_waited_for_again(graded):
+    """Each student function costs the per-call limit at most once; the later tests that call
+    it fail at once and say why (before, a01's hang in its first function cost 40 s in every
+    test that called it, minutes per submission)."""
+    notebook = next((graded.course_dir / "autograded" / "hang_when_called" / graded.assignment).glob("*.ipynb"))
+    messages = [o["evalue"] for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])
+                if o["output_type"] == "error" and "ran longer than" in o.get("evalue", "")]
+    waited = [re.search(r"ran longer than 40 s in (\w+) during", m) for m in messages]
+    names = [m.group(1) for m in waited if m]
+    assert names and len(names) == len(set(names)), messages
+    skipped = [m for m in messages if "was not called again" in m]
+    assert len(names) + len(skipped) == len(messages), messages
+
+
 def test_first_part_left_blank_costs_something_but_not_everything(graded):
     score, full = map(float, graded.rows["first_blank"].score.split("/"))
     assert 0 <= score < full

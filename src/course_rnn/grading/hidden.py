@@ -62,7 +62,17 @@ class Proxy:
         except wire.WireError as error:
             raise TypeError(f"the hidden test passed {error} to {self._name}; only plain data can "
                             f"reach student code (see solutions/README.md)") from None
-        reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
+        hung = self._session.hung.get(self._name)
+        if hung:  # a hang costs every test that calls it, but the time limit once, not in each
+            raise Lost(TIMED_OUT, f"{hung} in {self._name} in an earlier test, so {self._name} "
+                                  f"was not called again")
+        try:
+            reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
+        except Lost as lost:
+            if lost.status != TIMED_OUT or lost.reason.endswith(" in all"):
+                raise
+            self._session.hung[self._name] = lost.reason
+            raise Lost(TIMED_OUT, f"{lost.reason} in {self._name}") from None
         if reply.get("error"):
             error = reply["error"]
             raise StudentError.of(error.get("type"), str(error.get("message", "error"))[:2000],
@@ -101,6 +111,7 @@ class Session:
     def __init__(self, slot, files, deadline):
         self.slot, self.files, self.deadline = slot, files, deadline
         self.connection, self.replay, self.violations, self.events = None, [], [], []
+        self.hung = {}  # student function -> how its call ran out of time
 
     def child(self):
         if self.connection is None or not self.connection.alive:

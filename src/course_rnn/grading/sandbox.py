@@ -224,7 +224,8 @@ class Slot:
         if self.unsafe:  # temporary files go to a private folder emptied after each child
             scratch = self.root / "child-tmp"
             scratch.mkdir(exist_ok=True)
-            env = dict(os.environ, TMPDIR=str(scratch))
+            env = dict(os.environ, TMPDIR=str(scratch), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                       OPENBLAS_NUM_THREADS="1")  # one thread a child: workers are the parallelism
         else:
             command = [shutil.which("bwrap"), *mounts(self.workdir), "--", *command]
         self.inside = str(inside)
