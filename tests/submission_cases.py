@@ -28,8 +28,10 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "tests" / "submissions"
@@ -201,6 +203,30 @@ def autograde_scores(course_dir, assignment):
                     cells[grade.name] = (grade.score, grade.max_score)
             scores[submission.student.id] = cells
     return scores
+
+
+def graded_by_nbgrader(tmp_path_factory, assignment):
+    """Every catalogue case of ``assignment``, with the solved release ("reference"), the
+    untouched release ("untouched") and the release with its first part left blank
+    ("first_blank"), graded in one plain ``nbgrader autograde`` run, once per test session
+    (the pytest-xdist workers share it).  ``.scores`` is ``{student: {grade_id: (score, max)}}``,
+    ``.seconds`` the run's wall-clock time, ``.submissions`` how many it graded."""
+    import grader_fixtures as fixtures
+
+    def run(folder):
+        for kind in fixtures.kinds(assignment, folder, 1):
+            if kind.name in ("reference", "untouched", "first_blank"):
+                fixtures.write(folder, assignment, kind)
+        cases = load_cases(assignment) if (CATALOGUE / assignment).is_dir() else []
+        write_submissions(folder, assignment, cases)
+        start = time.perf_counter()
+        scores = autograde_scores(folder, assignment)
+        return {"scores": scores, "seconds": time.perf_counter() - start, "submissions": len(cases) + 3}
+
+    _, value = fixtures.shared_once(tmp_path_factory, f"plain-{assignment}", run)
+    scores = {student: {g: tuple(pair) for g, pair in cells.items()} for student, cells in value["scores"].items()}
+    return SimpleNamespace(assignment=assignment, scores=scores, seconds=value["seconds"],
+                           submissions=value["submissions"])
 
 
 def assert_case(case, scores):

@@ -2,12 +2,13 @@
 
 The fast tests run the notebook's cells in this process: the solution must agree with
 torch autograd and finite differences, and each classic mistake must fail exactly the
-hidden tests meant to catch it.  The slow ones run nbval and nbgrader itself.
+hidden tests meant to catch it.  The slow one runs nbval; nbgrader itself (release,
+validate, autograde and its timing) is tested for every assignment in
+test_assignments_structure.py and test_submissions.py.
 """
 
 import ast
 import json
-import os
 import re
 import subprocess
 import sys
@@ -280,25 +281,6 @@ def test_release_contains_no_solution_and_no_hidden_test_line():
     assert release.count("raise NotImplementedError()") == 8  # output_forward's cell holds two functions
 
 
-def comparable(nb):
-    """Cell type, source and nbgrader metadata: what a release consists of."""
-    return [(c["cell_type"], source_of(c), nbgrader_meta(c)) for c in nb["cells"]]
-
-
-@pytest.mark.slow
-def test_exercises_are_exactly_what_nbgrader_generates_from_solutions(tmp_path):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
-                    "--no-db", f"--CourseDirectory.release_directory={tmp_path}"],
-                   cwd=REPO, env=env, check=True, capture_output=True)
-    fresh = sorted((tmp_path / ASSIGNMENT).glob("*.ipynb"))
-    committed = sorted((REPO / "exercises" / ASSIGNMENT).glob("*.ipynb"))
-    assert [p.name for p in fresh] == [p.name for p in committed]
-    for new, old in zip(fresh, committed):
-        assert comparable(read(new)) == comparable(read(old)), (
-            f"{old} is stale: run `course-rnn release {ASSIGNMENT}`")
-
-
 @pytest.mark.slow
 def test_solution_notebooks_run_top_to_bottom_under_nbval():
     done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
@@ -505,33 +487,3 @@ def test_hand_derived_parts_carry_the_forbid_metadata():
                                                                       "numerical_gradient"}
         elif nbgrader_meta(cell).get("solution"):
             assert "course_rnn" in cell["metadata"]["course_rnn"]["forbid"], grade_id
-
-
-@pytest.mark.slow
-def test_nbgrader_validate_passes_the_solution():
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(SOURCE)], cwd=REPO, env=env,
-                          capture_output=True, text=True)
-    assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout[-2000:]
-
-
-@pytest.mark.slow
-def test_grading_one_submission_under_plain_nbgrader_takes_at_most_a_minute(tmp_path):
-    """Median of three separate ``nbgrader autograde`` runs of one correct submission (each run
-    also registers the assignment, so this overestimates the grading itself)."""
-    import statistics
-    import time
-
-    from submission_cases import autograde_scores, load_cases, write_submissions
-
-    case = next(case for case in load_cases(ASSIGNMENT) if not case.lose)
-    seconds = []
-    for run in range(3):
-        course_dir = tmp_path / f"run{run}"
-        write_submissions(course_dir, ASSIGNMENT, [case])
-        start = time.perf_counter()
-        scores = autograde_scores(course_dir, ASSIGNMENT)
-        seconds.append(time.perf_counter() - start)
-        assert all(score == top for score, top in scores[case.student].values())
-    print(f"{ASSIGNMENT}: one submission graded in {statistics.median(seconds):.1f} s (median of {seconds})")
-    assert statistics.median(seconds) <= 60

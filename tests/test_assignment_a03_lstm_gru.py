@@ -3,9 +3,10 @@
 The fast tests run the notebook's cells in this process: the solution agrees with torch
 (nn.LSTMCell, nn.LSTM and autograd, nn.GRUCell where the two GRU variants coincide) and with
 finite differences; the untouched release fails every hidden test; a finite-difference answer
-fails every gradient test while the solution passes with a wide margin.  The slow ones run
-nbgrader itself (release, validate, autograde and its timing) and nbval.  The catalogue of
-hand-written submissions is graded in test_submissions_a03_lstm_gru.py.
+fails every gradient test while the solution passes with a wide margin.  The slow one runs
+nbval.  nbgrader itself (release, validate, autograde of the solution, the release and the
+catalogue of hand-written submissions, its timing) is tested for every assignment in
+test_assignments_structure.py and test_submissions.py.
 
 The generic notebook helpers here are shared with test_assignment_a05_tree_lstm.py.
 """
@@ -17,10 +18,8 @@ import io
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,7 @@ import pytest
 import torch
 
 from course_rnn.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
-from submission_cases import Case, autograde_scores, load_cases, write_submissions
+from submission_cases import load_cases
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "a03_lstm_gru"
@@ -219,43 +218,6 @@ def check_release_hides_solutions(source_path, release_path, stubs):
 
 def nbgrader_env():
     return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-
-
-def check_release_is_fresh(assignment, tmp_path):
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--no-db",
-                    f"--CourseDirectory.release_directory={tmp_path}"],
-                   cwd=REPO, env=nbgrader_env(), check=True, capture_output=True)
-    fresh = sorted((tmp_path / assignment).iterdir())
-    committed = sorted((REPO / "exercises" / assignment).iterdir())
-    assert [p.name for p in fresh] == [p.name for p in committed]
-    comparable = lambda nb: [(c["cell_type"], source_of(c), c.get("metadata", {})) for c in nb["cells"]]
-    for new, old in zip(fresh, committed):
-        if new.suffix == ".ipynb":
-            assert comparable(read(new)) == comparable(read(old)), f"{old} is stale: run `course-rnn release {assignment}`"
-
-
-def check_validate_passes(source_path):
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(source_path)], cwd=REPO,
-                          env=nbgrader_env(), capture_output=True, text=True)
-    assert done.returncode == 0 and "Success! Your notebook passes all the tests." in done.stdout, done.stdout[-3000:]
-
-
-def check_full_marks_zero_and_timing(assignment, source_path, release_path, tmp_path, total_points):
-    """The solution gets every point and the untouched release none, in one plain autograde run
-    (with the assignment's registration); returns (wall, CPU) seconds per submission, an upper
-    bound on what grading one submission costs."""
-    stubs = release_answers(release_path)
-    cases = [Case(assignment, "solution", source_path, "the instructor's solution", {}, frozenset()),
-             Case(assignment, "untouched", release_path, "the release as given", stubs, frozenset())]
-    write_submissions(tmp_path, assignment, cases)
-    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    scores = autograde_scores(tmp_path, assignment)
-    after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter() - start
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    assert scores["solution"] and all(score == top for score, top in scores["solution"].values()), scores["solution"]
-    assert scores["untouched"] and all(score == 0 for score, _ in scores["untouched"].values()), scores["untouched"]
-    assert sum(top for _, top in scores["solution"].values()) == total_points
-    return wall / len(cases), cpu / len(cases)
 
 
 def check_nbval(assignment):
@@ -528,23 +490,6 @@ def test_release_contains_no_solution_no_hidden_test_line_and_no_reference_impor
 
 
 # ---------------------------------------------------------------- nbgrader itself
-
-@pytest.mark.slow
-def test_exercises_are_exactly_what_nbgrader_generates_from_solutions(tmp_path):
-    check_release_is_fresh(ASSIGNMENT, tmp_path)
-
-
-@pytest.mark.slow
-def test_nbgrader_validate_passes_the_solution():
-    check_validate_passes(SOURCE)
-
-
-@pytest.mark.slow
-def test_solution_scores_full_marks_and_the_release_zero_within_a_minute_each(tmp_path):
-    # CPU time, because the wall clock of a shared 2-core machine says more about the load
-    wall, cpu = check_full_marks_zero_and_timing(ASSIGNMENT, SOURCE, RELEASE, tmp_path, TOTAL_POINTS)
-    print(f"{ASSIGNMENT}: {wall:.1f} s wall, {cpu:.1f} s CPU per submission under plain nbgrader autograde")
-    assert cpu <= 60
 
 
 @pytest.mark.slow

@@ -4,8 +4,9 @@ The fast tests run the notebook's cells in this process: the solution agrees wit
 Tree-LSTMs of course_rnn.nn (computed level by level, an implementation independent of the
 scratch reference the hidden tests use) and with torch's cross_entropy and autograd; the
 untouched release fails every hidden test; a finite-difference gradient fails the gradient
-test while the solution passes with a wide margin.  The slow ones run nbgrader itself and
-nbval.  The catalogue of hand-written submissions is graded in test_submissions_a05_tree_lstm.py.
+test while the solution passes with a wide margin.  The slow one runs nbval; nbgrader itself
+and the catalogue of hand-written submissions are tested in test_assignments_structure.py and
+test_submissions.py.
 """
 
 import numpy as np
@@ -15,9 +16,9 @@ import torch
 from course_rnn.nn import ChildSumTreeLSTM, NaryTreeLSTM
 from course_rnn.trees import Forest, Tree
 from submission_cases import load_cases
-from test_assignment_a03_lstm_gru import (as_autograded, cells_by_grade_id, check_cell_shapes, check_full_marks_zero_and_timing,
+from test_assignment_a03_lstm_gru import (as_autograded, cells_by_grade_id, check_cell_shapes,
                                           check_hidden_cells, check_nbval, check_points_match_headings,
-                                          check_release_hides_solutions, check_release_is_fresh, check_validate_passes,
+                                          check_release_hides_solutions,
                                           hidden_tests, nbgrader_meta, read, release_answers, run_cells, solution_code,
                                           source_of)
 from pathlib import Path
@@ -201,24 +202,6 @@ def test_trees_cross_as_plain_lists_and_the_loss_is_derived_by_hand():
 
 def test_release_contains_no_solution_no_hidden_test_line_and_no_reference_import():
     check_release_hides_solutions(SOURCE, RELEASE, stubs=4)
-
-
-@pytest.mark.slow
-def test_exercises_are_exactly_what_nbgrader_generates_from_solutions(tmp_path):
-    check_release_is_fresh(ASSIGNMENT, tmp_path)
-
-
-@pytest.mark.slow
-def test_nbgrader_validate_passes_the_solution():
-    check_validate_passes(SOURCE)
-
-
-@pytest.mark.slow
-def test_solution_scores_full_marks_and_the_release_zero_within_a_minute_each(tmp_path):
-    # CPU time, because the wall clock of a shared 2-core machine says more about the load
-    wall, cpu = check_full_marks_zero_and_timing(ASSIGNMENT, SOURCE, RELEASE, tmp_path, TOTAL_POINTS)
-    print(f"{ASSIGNMENT}: {wall:.1f} s wall, {cpu:.1f} s CPU per submission under plain nbgrader autograde")
-    assert cpu <= 60
 
 
 @pytest.mark.slow

@@ -4,8 +4,10 @@ with the authors of the hand-written submissions, and ``export`` writes nbgrader
 Two independent oracles:
 
 - plain ``nbgrader autograde`` (hidden tests in the student's kernel) on the solved
-  release, the untouched release, the release with only its first part left blank, and a
-  few catalogue cases: every test cell must get the same score from both graders;
+  release, the untouched release, the release with only its first part left blank, and
+  every catalogue case (the run tests/test_submissions.py checks): every test cell must get
+  the same score from both graders, except the tests of a part whose forbidden tool the
+  sandboxed grader saw used (it says so; plain nbgrader cannot see it);
 - the catalogue ``tests/submissions/<assignment>/*.py``, whose authors wrote which test
   cells each submission must lose (``expect:``) and, for some, its status
   (``expect-status:``).
@@ -25,7 +27,7 @@ from types import SimpleNamespace
 import pytest
 
 import grader_fixtures as fixtures
-from submission_cases import CATALOGUE, autograde_scores, load_cases, write_submissions
+from submission_cases import CATALOGUE, graded_by_nbgrader, load_cases, write_submissions
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +38,6 @@ NBGRADER_CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "las
 GIT_IGNORED_OUTPUTS = ("submitted", "autograded", "feedback", "gradebook.db", "grades.csv", ".nbgrader.log")
 ASSIGNMENTS = fixtures.assignments()
 TRIO = ("reference", "untouched", "first_blank")
-PLAIN_CASES = 3  # catalogue cases per assignment also graded by plain nbgrader (it is slow)
 
 
 def course_rnn(*args, cwd, env=None):
@@ -72,30 +73,29 @@ def repo_outputs():
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
-    """The trio and every catalogue case of one assignment, graded by course-rnn; the trio
-    and a few cases graded again by plain nbgrader in another course directory."""
+    """The trio and every catalogue case of one assignment, graded by course-rnn, and the
+    same submissions graded by plain nbgrader (shared with tests/test_submissions.py)."""
     assignment = request.param
 
     def run(folder):
-        ours, plain = folder / "ours", folder / "plain"
-        cases = cases_of(assignment)
-        for course_dir, chosen in ((ours, cases), (plain, cases[:PLAIN_CASES])):
-            course_dir.mkdir()
-            write_trio(course_dir, assignment)
-            write_submissions(course_dir, assignment, chosen)
+        ours = folder / "ours"
+        ours.mkdir()
+        write_trio(ours, assignment)
+        write_submissions(ours, assignment, cases_of(assignment))
         before = sorted(repo_outputs())
         done = course_rnn("grade", assignment, "--course-dir", ours, "--workers", 2, "--no-progress", cwd=ours)
         return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr[-5000:],
                 "ours": cell_scores(ours, assignment) if done.returncode == 0 else {},
-                "plain": autograde_scores(plain, assignment), "repo_before": before,
-                "repo_after": sorted(repo_outputs())}
+                "repo_before": before, "repo_after": sorted(repo_outputs())}
 
     folder, result = fixtures.shared_once(tmp_path_factory, f"e2e-{assignment}", run)
     rows = {}
     for line in result["stdout"].splitlines():
         student, status, score, reason = line.split("\t")
         rows[student] = SimpleNamespace(status=status, score=score, reason=reason)
-    return SimpleNamespace(assignment=assignment, folder=folder, rows=rows, cases=cases_of(assignment), **result)
+    plain = graded_by_nbgrader(tmp_path_factory, assignment).scores
+    return SimpleNamespace(assignment=assignment, folder=folder, rows=rows, cases=cases_of(assignment),
+                           plain=plain, **result)
 
 
 def test_grading_every_catalogue_case_exits_zero(graded):
@@ -104,11 +104,16 @@ def test_grading_every_catalogue_case_exits_zero(graded):
 
 
 def test_same_score_in_every_test_cell_as_plain_nbgrader(graded):
-    plain = graded.plain
-    assert set(plain) >= set(TRIO)
-    for student, cells in plain.items():
-        ours = {name: score for name, (score, _) in graded.ours[student].items()}
-        assert ours == {name: score for name, (score, _) in cells.items()}, student
+    assert set(graded.plain) == set(graded.ours)
+    differ = []
+    for student, cells in graded.plain.items():
+        forbidden = set().union(*(fixtures.tests_of(graded.assignment, part)
+                                  for part in forbidden_parts(graded.rows[student].reason)))
+        for name, (score, _) in cells.items():
+            ours = graded.ours[student][name][0]
+            if ours != score and not (name in forbidden and ours == 0):
+                differ.append(f"{student} {name}: course-rnn {ours:g}, nbgrader {score:g}")
+    assert differ == []
 
 
 def test_solved_release_full_marks_and_untouched_release_zero(graded):
