@@ -135,6 +135,7 @@ def page_images(page):
 # grader, one per assignment) run on one worker, so the fixture is computed once, not once on
 # each worker that happens to receive one of its tests.
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         info = getattr(item, "_fixtureinfo", None)

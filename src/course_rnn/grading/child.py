@@ -179,13 +179,17 @@ def describe(error):
 class Child:
     """One submission: the namespace its cells build, served to the parent."""
 
-    def __init__(self, sock, wire):
+    def __init__(self, sock, wire, seconds=None):
         self.wire, self.pid = wire, os.getpid()
         self.stream = sock.makefile("rwb")
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__,
                           "get_ipython": lambda: _NoIPython()}
         self.guard = Guard()
         self.guarded = {}  # name -> (part, tools)
+        self.hung = set()  # functions that ran out of time before: never run again
+        self.seconds = seconds  # the parent's limit of one cell or call
+        if seconds:
+            signal.signal(signal.SIGALRM, self.on_limit)
 
     def reply(self, header, blob=b""):
         if os.getpid() != self.pid:
@@ -198,6 +202,8 @@ class Child:
         while True:
             header, blob = self.wire.receive(self.stream)
             op = header.get("op")
+            self.hung.update(n for n in header.get("hung", []) if isinstance(n, str))
+            self.stub_hung()
             if op == "cell":
                 self.reply(self.run_cell(header))
             elif op == "call":
@@ -218,6 +224,7 @@ class Child:
         try:
             tree = ast.parse(source, filename)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            self.arm()
             exec(compile(tree, filename, "exec"), self.namespace)
             if last is not None:
                 value = eval(compile(ast.Expression(last.value), filename, "eval"), self.namespace)
@@ -227,6 +234,7 @@ class Child:
             error = {"ename": type(caught).__name__, "evalue": describe(caught).split(": ", 1)[-1],
                      "traceback": student_traceback(caught)}
         finally:
+            self.disarm()
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         if os.getpid() != self.pid:
             os._exit(0)
@@ -236,7 +244,44 @@ class Child:
             if request.get("forbid"):
                 self.guarded[name] = (request["part"], request["forbid"])
         self.guard_functions()
+        self.stub_hung()
         return {"op": "cell", "stdout": out.text(), "stderr": err.text(), "result": result, "error": error}
+
+    def arm(self):
+        """Just before the parent's limit, :meth:`on_limit` names the function running."""
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, max(self.seconds - 1.0, self.seconds * 0.9))
+
+    def disarm(self):
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def on_limit(self, signum, frame):
+        """Tell the parent which of the notebook's functions is running out of time (the
+        innermost one on the stack), so that it is not waited for again.  Nothing is raised
+        here: a bare ``except`` in the student's code cannot turn this into a result."""
+        if os.getpid() != self.pid:
+            return
+        while frame is not None:
+            code, name = frame.f_code, frame.f_code.co_name
+            if code.co_filename.startswith("<cell ") and self.defines(name, code):
+                try:
+                    self.wire.send(self.stream, {"op": "hung", "function": name})
+                except Exception:  # noqa: BLE001 -- the parent's own limit decides anyway
+                    pass
+                return
+            frame = frame.f_back
+
+    def defines(self, name, code):
+        value = self.namespace.get(name)
+        value = getattr(value, "__wrapped__", value)
+        return isinstance(value, types.FunctionType) and value.__code__ is code
+
+    def stub_hung(self):
+        for name in self.hung:
+            value = self.namespace.get(name)
+            if isinstance(value, types.FunctionType) and not getattr(value, "__course_rnn_hung__", False):
+                self.namespace[name] = _hung_stub(name)
 
     def remember_helpers(self):
         helper = self.namespace.get("numerical_gradient")
@@ -263,7 +308,11 @@ class Child:
             function = self.namespace.get(name)
             if function is None:
                 raise NameError(f"name {name!r} is not defined")
-            value = function(*args, **kwargs)
+            self.arm()
+            try:
+                value = function(*args, **kwargs)
+            finally:
+                self.disarm()
         except BaseException as caught:  # noqa: B036 -- the student's error goes to the test
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
             return {"op": "result", "error": {"message": describe(caught), "type": type(caught).__name__,
@@ -281,6 +330,17 @@ class Child:
         except BaseException as caught:  # noqa: B036 -- a result that breaks while copied
             return {"op": "result", "error": {"message": describe(caught)}}, b""
         return {"op": "result", "value": tree, "error": None}, data
+
+
+def _hung_stub(name):
+    """What ``name`` becomes once it ran out of time: it fails at once, saying why."""
+
+    def hung(*args, **kwargs):
+        raise TimeoutError(f"{name} ran longer than the time limit earlier in grading, so it is not run again")
+
+    hung.__course_rnn_hung__ = True
+    hung.__name__ = hung.__qualname__ = name
+    return hung
 
 
 def _arrays(value):
@@ -321,7 +381,7 @@ def child_main(sock, wire, limits):
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    Child(sock, wire).serve()
+    Child(sock, wire, limits.get("call_seconds")).serve()
 
 
 def zygote(channel, wire, sandboxed):

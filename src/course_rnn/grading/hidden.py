@@ -64,15 +64,14 @@ class Proxy:
                             f"reach student code (see solutions/README.md)") from None
         hung = self._session.hung.get(self._name)
         if hung:  # a hang costs every test that calls it, but the time limit once, not in each
-            raise Lost(TIMED_OUT, f"{hung} in {self._name} in an earlier test, so {self._name} "
-                                  f"was not called again")
+            raise Lost(TIMED_OUT, f"{hung} in {self._name} earlier, so {self._name} was not called again")
         try:
             reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
         except Lost as lost:
             if lost.status != TIMED_OUT or lost.reason.endswith(" in all"):
                 raise
-            self._session.hung[self._name] = lost.reason
-            raise Lost(TIMED_OUT, f"{lost.reason} in {self._name}") from None
+            where = self._session.ran_out(lost, self._name)
+            raise Lost(TIMED_OUT, f"{lost.reason} in {where}") from None
         if reply.get("error"):
             error = reply["error"]
             raise StudentError.of(error.get("type"), str(error.get("message", "error"))[:2000],
@@ -124,9 +123,18 @@ class Session:
         return self.connection
 
     def request(self, header, blob=b""):
-        reply, data = self.child().request(header, blob)
+        """``header`` to the child (with the functions it must no longer run); its reply."""
+        reply, data = self.child().request(dict(header, hung=sorted(self.hung)), blob)
         self.violations.extend(reply.get("violations", []))
         return reply, data
+
+    def ran_out(self, lost, called=None):
+        """Note the function a per-call or per-cell time-out happened in (the innermost
+        notebook function, as the child reported it, else the one called); its name."""
+        name = lost.function or called
+        if name and not lost.reason.endswith(" in all"):
+            self.hung.setdefault(name, lost.reason)
+        return name
 
     def close(self):
         if self.connection is not None:
@@ -180,8 +188,10 @@ def run_cell(session, cell, count):
     try:
         reply, _ = session.request(request)
     except Lost as lost:
-        session.events.append((lost.status, f"{_name(cell)} {lost.reason}; it was skipped"))
-        outputs.append(_error("Stopped", f"this cell {lost.reason} ({lost.status}); it was skipped", []))
+        where = session.ran_out(lost) if lost.status == TIMED_OUT else None
+        reason = f"{lost.reason} in {where}" if where else lost.reason
+        session.events.append((lost.status, f"{_name(cell)} {reason}; it was skipped"))
+        outputs.append(_error("Stopped", f"this cell {reason} ({lost.status}); it was skipped", []))
         return
     session.replay.append(request)
     for name in ("stdout", "stderr"):

@@ -59,9 +59,9 @@ class Lost(BaseException):
     A BaseException, so that a hidden test's ``except Exception`` cannot swallow it.
     """
 
-    def __init__(self, status, reason):
+    def __init__(self, status, reason, function=None):
         super().__init__(reason)
-        self.status, self.reason = status, reason
+        self.status, self.reason, self.function = status, reason, function
 
 
 def bwrap_problem():
@@ -263,7 +263,7 @@ class Slot:
         for name, path in files.items():
             (shutil.copytree if path.is_dir() else shutil.copyfile)(path, self.workdir / name)
         limits = {"workdir": self.inside, "cpu_seconds": int(self.limits.submission_seconds) + 1,
-                  "file_bytes": self.limits.file_bytes}
+                  "file_bytes": self.limits.file_bytes, "call_seconds": self.limits.seconds}
         try:
             self.channel.send(json.dumps({"op": "fork", "limits": limits}).encode())
             self.channel.settimeout(60)
@@ -335,10 +335,15 @@ class Connection:
         per_request = self.slot.limits.seconds if seconds is None else seconds
         until = min(time.monotonic() + per_request, self.deadline)
         self.stream.until = until
+        self.running_late = None
         try:
             if send:
                 wire.send(self.stream, header, blob)
             reply, data = wire.receive(self.stream)
+            while reply.get("op") == "hung":  # the child names the function about to run out of time
+                name = reply.get("function")
+                self.running_late = name if isinstance(name, str) and name.isidentifier() else None
+                reply, data = wire.receive(self.stream)
             if expect is not None and reply.get("op") != expect:
                 raise wire.WireError(f"expected {expect!r}, got {reply.get('op')!r}")
             return reply, data
@@ -356,7 +361,7 @@ class Connection:
         if reason.startswith("broke"):
             status = CRASHED
         self.lost_status, self.lost_reason = status, reason
-        raise Lost(status, reason)
+        raise Lost(status, reason, self.running_late if status == TIMED_OUT else None)
 
     def close(self):
         """End the child normally (it is killed; whatever it started is killed too)."""
