@@ -128,24 +128,3 @@ def page_images(page):
             assert image.is_file(), f"{page.name}: <img src={attrs['src']!r}> points to a missing file"
             images.append(image)
     return images
-
-
-# Under ``pytest -n 2`` (xdist, ``--dist loadgroup`` in pyproject.toml) the tests that share an
-# expensive module-scoped fixture (a whole catalogue graded by nbgrader or by the sandboxed
-# grader, one per assignment) run on one worker, so the fixture is computed once, not once on
-# each worker that happens to receive one of its tests.
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None or item.get_closest_marker("xdist_group"):
-            continue
-        shared = [name for name in info.names_closure
-                  if name in info.name2fixturedefs and info.name2fixturedefs[name][-1].scope == "module"]
-        if not shared:
-            continue
-        # one group per module and per value of its parametrised module fixtures (the assignment)
-        params = getattr(item, "callspec", None)
-        key = sorted(f"{name}={params.params[name]}" for name in shared if params and name in params.params)
-        item.add_marker(pytest.mark.xdist_group(":".join([item.module.__name__, *key])))

@@ -208,10 +208,14 @@ for _db in {[str(p) for p in paths if str(p).endswith(".db")]!r}:
 
 
 def wrap_first_function(notebooks, part, before):
-    """The function(s) of solution cell ``part`` run ``before`` first, then their own code."""
+    """The function(s) of solution cell ``part`` run ``before`` first, then their own code; a
+    cell that defines a class only (a04's modules) runs ``before`` above it, at top level."""
     notebooks = copy(notebooks)
     cell = next(c for c in solution_cells(notebooks) if meta(c)["grade_id"] == part)
     code = source(cell)
+    if not functions_of(code):
+        cell["source"] = before.strip() + "\n\n\n" + code
+        return notebooks
     for name in functions_of(code):
         code += (f"\n\n_original_{name} = {name}\n\n\ndef {name}(*args, **kwargs):\n"
                  + "".join(f"    {line}\n" for line in before.strip().splitlines())

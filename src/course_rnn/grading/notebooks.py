@@ -17,6 +17,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from course_rnn.grading.forbid import parse
+
 MISSING, TAMPERED, MALFORMED = "missing cells", "tampered", "malformed"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.S | re.M)
@@ -77,7 +79,7 @@ def kind_of(cell):
 def defined_names(source):
     """Names a cell defines at top level: functions, classes and assigned names."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return []
     names = []
