@@ -214,9 +214,7 @@ def graded_by_nbgrader(tmp_path_factory, assignment):
     import grader_fixtures as fixtures
 
     def run(folder):
-        for kind in fixtures.kinds(assignment, folder, 1):
-            if kind.name in ("reference", "untouched", "first_blank"):
-                fixtures.write(folder, assignment, kind)
+        fixtures.write_trio(folder, assignment)
         cases = load_cases(assignment) if (CATALOGUE / assignment).is_dir() else []
         write_submissions(folder, assignment, cases)
         start = time.perf_counter()

@@ -37,7 +37,7 @@ NBGRADER_CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "las
                         "email", "raw_score", "late_submission_penalty", "score", "max_score"]
 GIT_IGNORED_OUTPUTS = ("submitted", "autograded", "feedback", "gradebook.db", "grades.csv", ".nbgrader.log")
 ASSIGNMENTS = fixtures.assignments()
-TRIO = ("reference", "untouched", "first_blank")
+TRIO = fixtures.TRIO
 
 
 def course_rnn(*args, cwd, env=None):
@@ -47,12 +47,6 @@ def course_rnn(*args, cwd, env=None):
 
 def cases_of(assignment):
     return load_cases(assignment) if (CATALOGUE / assignment).is_dir() else []
-
-
-def write_trio(course_dir, assignment):
-    for kind in fixtures.kinds(assignment, course_dir, 1):
-        if kind.name in TRIO:
-            fixtures.write(course_dir, assignment, kind)
 
 
 def cell_scores(course_dir, assignment):
@@ -80,7 +74,7 @@ def graded(request, tmp_path_factory):
     def run(folder):
         ours = folder / "ours"
         ours.mkdir()
-        write_trio(ours, assignment)
+        fixtures.write_trio(ours, assignment)
         write_submissions(ours, assignment, cases_of(assignment))
         before = sorted(repo_outputs())
         done = course_rnn("grade", assignment, "--course-dir", ours, "--workers", 2, "--no-progress", cwd=ours)
@@ -172,7 +166,7 @@ def test_export_writes_nbgrader_csv_columns_and_the_scores(graded):
 
 def test_without_bubblewrap_grading_is_refused_unless_unsafe(tmp_path):
     assignment = ASSIGNMENTS[0]
-    write_trio(tmp_path, assignment)
+    fixtures.write_trio(tmp_path, assignment)
     hidden = tmp_path / "bin"
     hidden.mkdir()
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{hidden}")  # no /usr/bin: no bwrap

@@ -207,6 +207,16 @@ for _db in {[str(p) for p in paths if str(p).endswith(".db")]!r}:
 '''
 
 
+TRIO = ("reference", "untouched", "first_blank")
+
+
+def write_trio(course_dir, assignment):
+    """The solved release, the untouched release and the release with its first part blank."""
+    for kind in kinds(assignment, course_dir, 1):
+        if kind.name in TRIO:
+            write(course_dir, assignment, kind)
+
+
 def wrap_first_function(notebooks, part, before):
     """The function(s) of solution cell ``part`` run ``before`` first, then their own code; a
     cell that defines a class only (a04's modules) runs ``before`` above it, at top level."""

@@ -68,9 +68,9 @@ class Proxy:
         try:
             reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
         except Lost as lost:
-            if lost.status != TIMED_OUT or lost.reason.endswith(" in all"):
-                raise
             where = self._session.ran_out(lost, self._name)
+            if where is None:
+                raise
             raise Lost(TIMED_OUT, f"{lost.reason} in {where}") from None
         if reply.get("error"):
             error = reply["error"]
@@ -129,11 +129,13 @@ class Session:
         return reply, data
 
     def ran_out(self, lost, called=None):
-        """Note the function a per-call or per-cell time-out happened in (the innermost
-        notebook function, as the child reported it, else the one called); its name."""
+        """If ``lost`` is a per-call or per-cell time-out, note the function it happened in
+        (the innermost notebook function, as the child reported it, else the one called) and
+        return its name; otherwise (another loss, the whole submission's limit) None."""
         name = lost.function or called
-        if name and not lost.reason.endswith(" in all"):
-            self.hung.setdefault(name, lost.reason)
+        if lost.status != TIMED_OUT or lost.reason.endswith(" in all") or not name:
+            return None
+        self.hung.setdefault(name, lost.reason)
         return name
 
     def close(self):
@@ -188,7 +190,7 @@ def run_cell(session, cell, count):
     try:
         reply, _ = session.request(request)
     except Lost as lost:
-        where = session.ran_out(lost) if lost.status == TIMED_OUT else None
+        where = session.ran_out(lost)
         reason = f"{lost.reason} in {where}" if where else lost.reason
         session.events.append((lost.status, f"{_name(cell)} {reason}; it was skipped"))
         outputs.append(_error("Stopped", f"this cell {reason} ({lost.status}); it was skipped", []))

@@ -53,6 +53,10 @@ class SandboxUnavailable(GradingError):
     """bubblewrap cannot run here, so student code cannot be isolated."""
 
 
+# one thread a child: the workers are the parallelism
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 class Lost(BaseException):
     """The child running a submission is gone: killed for a limit, or it died by itself.
 
@@ -96,8 +100,7 @@ def mounts(workdir=None):
         args += ["--bind", str(workdir), INSIDE, "--chdir", INSIDE]
     args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--clearenv"]
     for name, value in (("HOME", "/tmp"), ("PATH", "/usr/bin:/bin"), ("LANG", "C.UTF-8"),
-                        ("MPLBACKEND", "Agg"), ("OMP_NUM_THREADS", "1"), ("MKL_NUM_THREADS", "1"),
-                        ("OPENBLAS_NUM_THREADS", "1"), ("PYTHONHASHSEED", "0")):
+                        ("MPLBACKEND", "Agg"), *ONE_THREAD.items(), ("PYTHONHASHSEED", "0")):
         args += ["--setenv", name, value]
     return args
 
@@ -224,8 +227,7 @@ class Slot:
         if self.unsafe:  # temporary files go to a private folder emptied after each child
             scratch = self.root / "child-tmp"
             scratch.mkdir(exist_ok=True)
-            env = dict(os.environ, TMPDIR=str(scratch), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                       OPENBLAS_NUM_THREADS="1")  # one thread a child: workers are the parallelism
+            env = dict(os.environ, TMPDIR=str(scratch), **ONE_THREAD)
         else:
             command = [shutil.which("bwrap"), *mounts(self.workdir), "--", *command]
         self.inside = str(inside)
