@@ -178,3 +178,24 @@ def test_assignment_pages_are_read_again_when_a_release_changes_and_only_then(tm
     assert runs == 1, "an unchanged release re-executed the assignment page"
     runs, html = build("version two")
     assert runs == 2 and "release says version two" in html, "the page shows a stale release"
+
+
+def test_the_grader_and_command_line_do_not_invalidate_the_cache(tmp_path):
+    _package(tmp_path, "A = 1\n")
+    before = sources_digest(tmp_path)
+    (tmp_path / "src" / "course_rnn" / "grading").mkdir()
+    (tmp_path / "src" / "course_rnn" / "grading" / "child.py").write_text("B = 1\n")
+    (tmp_path / "src" / "course_rnn" / "cli.py").write_text("C = 1\n")
+    assert sources_digest(tmp_path) == before
+
+
+def test_only_never_cached_pages_import_the_grader_or_the_command_line():
+    """The cache ignores grading/ and cli.py: that is right only while every page that
+    imports them is executed at every build (``execution_mode: force``)."""
+    import re
+
+    repo = ROOT
+    for page in sorted((repo / "book").rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        if re.search(r"^\s*(from|import)\s+course_rnn\.(grading|cli)\b", text, re.M):
+            assert re.search(r"^\s*execution_mode:\s*force\s*$", text, re.M), page.name

@@ -20,8 +20,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: files whose change may change any executed page (globs relative to the repository)
+#: files whose change may change any executed page (globs relative to the repository); the
+#: grader and the command line are read by no chapter, only by the instructors' page, which
+#: is never cached (``execution_mode: force``), so changing them re-executes nothing else
 WATCHED = ("src/course_rnn/**/*",)
+UNWATCHED = ("src/course_rnn/grading/", "src/course_rnn/cli.py")
 #: the released assignments, and the pages that read them
 RELEASES, RELEASE_PAGES = ("exercises/**/*", "book/*.md"), "book/assignments/"
 #: the digest of WATCHED at the last successful build, beside the cache
@@ -35,7 +38,8 @@ def sources_digest(repo, patterns=WATCHED):
     (byte-code caches left out, since importing the package rewrites them)."""
     repo = Path(repo)
     files = sorted({p for pattern in patterns for p in repo.glob(pattern)
-                    if p.is_file() and not _IGNORED_PARTS & set(p.parts) and p.suffix != ".pyc"})
+                    if p.is_file() and not _IGNORED_PARTS & set(p.parts) and p.suffix != ".pyc"
+                    and not p.relative_to(repo).as_posix().startswith(UNWATCHED)})
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(repo).as_posix().encode() + b"\0")
