@@ -481,7 +481,7 @@ def test_parts_derived_by_hand_forbid_autograd_the_course_package_and_numerical_
     cells = cells_by_grade_id(read(SOURCE))
     for grade_id in BY_HAND:
         assert sorted(cells[grade_id]["metadata"]["course_rnn"]["forbid"]) == \
-            ["course_rnn", "numerical_gradient", "torch.autograd"]
+            ["course_rnn", "numerical_gradient", "torch", "torch.autograd"]
     assert "not allowed" in "".join(source_of(c) for c in read(SOURCE)["cells"] if c["cell_type"] == "markdown")
 
 

@@ -38,10 +38,15 @@ def check_array(name, got, want, rtol=RTOL, atol=ATOL, hint=""):
         f"{name} has dtype {got.dtype}, expected float64 (do not cast the inputs)")
     assert np.all(np.isfinite(got)), f"{name} contains NaN or infinity"
     if not np.allclose(got, want, rtol=rtol, atol=atol):
-        error = np.max(np.abs(got - want) / np.maximum(np.abs(got) + np.abs(want), 1e-12))
+        # np.allclose tests |got - want| <= atol + rtol * |want| entry by entry: report that
+        # very quantity, the worst entry's error as a multiple of what it is allowed
+        allowed, error = atol + rtol * np.abs(want), np.abs(got - want)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            excess = float(np.max(np.where(error > 0, error / allowed, 0.0)))
         raise AssertionError(
-            f"{name} has the right shape but wrong values (largest relative error "
-            f"{error:.1e}, allowed {rtol:.0e}). {hint}".rstrip())
+            f"{name} has the right shape but wrong values: the largest error is {excess:.1e} "
+            f"times the allowed |yours - reference| <= atol + rtol * |reference| "
+            f"(rtol={rtol:.0e}, atol={atol:.0e}). {hint}".rstrip())
 
 
 def check_unchanged(function_name, originals, arrays):
