@@ -1,0 +1,263 @@
+"""The two editions (course_rnn.editions): targets declared once and checked against the hidden
+tests, a student package without the answers, and a leak scan that finds a planted answer."""
+
+import ast
+import importlib
+import inspect
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from course_rnn import editions
+
+REPO = Path(__file__).resolve().parents[1]
+HIDDEN = (editions._BEGIN_HIDDEN, editions._END_HIDDEN)
+
+
+def _cells(notebook):
+    return list(editions._cells(notebook))
+
+
+def _hidden_code(source):
+    """The code between the hidden-test markers of a cell (dedented), or ''."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if HIDDEN[0] in line:
+            inside = True
+        elif HIDDEN[1] in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return textwrap.dedent("\n".join(lines))
+
+
+def _dotted(obj):
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+def _package_object(obj):
+    return (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__.startswith("course_rnn.") \
+        and not obj.__module__.startswith("course_rnn.grading")
+
+
+def hidden_test_references(notebook):
+    """Every package function or class the hidden tests of ``notebook`` import (``from
+    course_rnn.x import y``) or reach through an imported module (``import course_rnn.x as
+    reference`` then ``reference.y``), as ``module.qualname``; the grader's helpers left out."""
+    found = set()
+    for _, source in _cells(notebook):
+        code = _hidden_code(source)
+        if not code:
+            continue
+        tree = ast.parse(code)
+        modules = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_rnn"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    obj = getattr(module, alias.name)
+                    if inspect.ismodule(obj):
+                        modules[alias.asname or alias.name] = obj
+                    elif _package_object(obj):
+                        found.add(_dotted(obj))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("course_rnn") and alias.asname:
+                        modules[alias.asname] = importlib.import_module(alias.name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
+                obj = getattr(modules[node.value.id], node.attr, None)
+                if obj is not None and _package_object(obj):
+                    found.add(_dotted(obj))
+    return found
+
+
+def reachable(names):
+    """``names`` and every package function their bodies name (called or passed on), again and
+    again: the code a reference runs."""
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        module_file, qualname = editions.split_target(name, REPO / "src" / "course_rnn")
+        node = editions.find_definition(ast.parse(module_file.read_text(encoding="utf-8")), qualname)
+        if node is None:
+            continue
+        module = importlib.import_module(name[: -len(qualname) - 1])
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name):
+                obj = getattr(module, sub.id, None)
+                if obj is not None and _package_object(obj):
+                    todo.append(_dotted(obj))
+    return seen
+
+
+def _solution_cells(notebook):
+    for cell, source in _cells(notebook):
+        if "### BEGIN SOLUTION" in source:
+            yield cell, source
+
+
+def _defined(source):
+    tree = ast.parse(source)
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.parent.name)
+def test_every_solution_cell_declares_its_targets_and_each_is_a_function_of_the_package(notebook):
+    for cell, source in _solution_cells(notebook):
+        grade_id = cell["metadata"]["nbgrader"]["grade_id"]
+        targets = cell["metadata"].get("course_rnn", {}).get("targets")
+        assert isinstance(targets, list), f"{grade_id}: no course_rnn.targets list in its metadata"
+        for name in targets:
+            module_file, qualname = editions.split_target(name, REPO / "src" / "course_rnn")
+            node = editions.find_definition(ast.parse(module_file.read_text(encoding="utf-8")), qualname)
+            assert node is not None, f"{grade_id}: {name} is not defined in {module_file}"
+            obj = importlib.import_module(name[: -len(qualname) - 1])
+            for part in qualname.split("."):
+                obj = getattr(obj, part)
+            assert callable(obj), name
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.parent.name)
+def test_targets_agree_with_what_the_hidden_tests_use_as_references(notebook):
+    """Both ways: a reference the hidden tests import under the name of a function the part
+    asks for is a target of that part; and every target is code the hidden tests' references
+    run (or the package's version of the part's function, named after it, where the hidden
+    test compares with torch instead)."""
+    references = hidden_test_references(notebook)
+    runs = reachable(references)
+    for cell, source in _solution_cells(notebook):
+        grade_id = cell["metadata"]["nbgrader"]["grade_id"]
+        targets = set(cell["metadata"]["course_rnn"]["targets"])
+        written = _defined(source)
+        for reference in references:
+            if reference.rsplit(".", 1)[-1] in written:
+                assert reference in targets, (
+                    f"{grade_id}: the hidden tests compare {reference.rsplit('.', 1)[-1]} with {reference}, "
+                    f"which is not among the part's targets {sorted(targets)}")
+        for target in targets:
+            named_after = any(target.rsplit(".", 1)[-1].startswith(name) for name in written)
+            assert target in runs or named_after, (
+                f"{grade_id}: target {target} is neither used by the hidden tests' references "
+                f"({sorted(references)}) nor named after a function of the part ({sorted(written)})")
+
+
+def test_the_released_notebooks_carry_the_same_targets():
+    for notebook in NOTEBOOKS:
+        release = REPO / "exercises" / notebook.parent.name / notebook.name
+        declared = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"]["course_rnn"]["targets"]
+                    for c, _ in _solution_cells(notebook)}
+        released = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"].get("course_rnn", {}).get("targets")
+                    for c, s in _cells(release) if c["metadata"].get("nbgrader", {}).get("solution")}
+        assert released == declared, notebook.parent.name
+
+
+def test_declared_targets_lists_every_assignment_and_the_targets_the_issue_names():
+    targets = editions.declared_targets(REPO)
+    assert sorted(targets) == [p.parent.name for p in NOTEBOOKS]
+    short = {a: {n.rsplit(".", 1)[-1] for n in names} for a, names in targets.items()}
+    # the functions the chapters used to show verbatim (issue 13)
+    assert {"rnn_forward", "rnn_backward", "output_forward", "output_backward", "clip_grad_norm"} <= \
+        short["a01_rnn_forward_bptt"]
+    assert "beam_search" in short["a02_generation"]
+    assert {"lstm_step_forward", "lstm_forward", "gru_step_forward_cho2014"} <= short["a03_lstm_gru"]
+    assert {"child_sum_node_forward", "nary_node_forward", "_tree_forward"} <= short["a05_tree_lstm"]
+
+
+# The student package.
+
+def _run(python, code, cwd, env=None):
+    return subprocess.run([str(python), "-c", code], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_student_package_stubs_every_unreleased_target_and_keeps_the_rest(tmp_path):
+    dest = editions.write_student_package(tmp_path / "student", REPO, released=("a02",))
+    package = dest / "course_rnn"
+    assert not list(package.rglob("__pycache__")) and not list(package.rglob("*.pyc"))
+    assert (package / "pretrained" / "charlm_shakespeare.pt").is_file()
+    withheld = editions.withheld_targets(REPO, ("a02",))
+    assert not any(a.startswith("a02") for a in withheld.values())
+    full = editions.target_fingerprints(REPO, ("a02",))
+    for name, assignment in withheld.items():
+        module_file, qualname = editions.split_target(name, package)
+        tree = ast.parse(module_file.read_text(encoding="utf-8"))
+        node = editions.find_definition(tree, qualname)
+        original = editions.find_definition(
+            ast.parse(editions.split_target(name, REPO / "src" / "course_rnn")[0].read_text(encoding="utf-8")), qualname)
+        # the signature and the docstring are the original's; the body is one raise
+        assert ast.dump(node.args) == ast.dump(original.args), name
+        assert ast.get_docstring(node) == ast.get_docstring(original), name
+        body = editions._docstring_and_body(node)[1]
+        assert len(body) == 1 and isinstance(body[0], ast.Raise), name
+        assert editions.body_fingerprint(node) not in full
+    # the student package runs: a stub says which assignment asks for it; a released one works
+    code = textwrap.dedent("""
+        import numpy as np, course_rnn
+        from course_rnn.scratch import rnn_forward
+        from course_rnn.sampling import top_k_filter
+        print(course_rnn.__file__)
+        print(top_k_filter(np.array([1.0, 3.0, 2.0]), 1).tolist())
+        try:
+            rnn_forward(np.zeros((2, 1, 3)), np.zeros((1, 4)), {})
+        except NotImplementedError as error:
+            print(error)
+    """)
+    result = _run(sys.executable, code, cwd=dest, env={"PYTHONPATH": str(dest), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    where, kept, message = result.stdout.splitlines()
+    assert Path(where).resolve() == (package / "__init__.py").resolve()
+    assert kept == "[-inf, 3.0, -inf]"  # top-1 of (1, 3, 2) keeps the 3 alone
+    assert message == "rnn_forward is part of assignment a01; write it in the notebook"
+
+
+def test_leak_scan_names_the_file_of_a_planted_body_however_it_is_renamed_and_laid_out(tmp_path):
+    """The scan compares normalised ASTs: a target's body pasted into a page under another
+    name, with other spacing and comments, is found; the same page without it is clean."""
+    name = "course_rnn.scratch.rnn.rnn_forward"
+    module_file, qualname = editions.split_target(name, REPO / "src" / "course_rnn")
+    node = editions.find_definition(ast.parse(module_file.read_text(encoding="utf-8")), qualname)
+    body = editions._docstring_and_body(node)[1]
+    pasted = "def my_forward(a, b, c):\n" + textwrap.indent(
+        "\n".join(ast.unparse(stmt) + "   # a comment" for stmt in body), "        ")
+    page = "<html><body><p>an innocent page</p><div class='highlight'><pre>{}</pre></div></body></html>"
+    clean = tmp_path / "clean"
+    (clean / "book").mkdir(parents=True)
+    (clean / "book" / "page.html").write_text(page.format("x = 1"))
+    assert editions.scan_for_leaks(clean, REPO) == {}
+    planted = tmp_path / "planted"
+    (planted / "book").mkdir(parents=True)
+    escaped = pasted.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    (planted / "book" / "page.html").write_text(page.format(escaped))
+    leaks = editions.scan_for_leaks(planted, REPO)
+    assert list(leaks) == ["book/page.html"] and name in leaks["book/page.html"]
+    # released, the same code is no leak
+    assert editions.scan_for_leaks(planted, REPO, released=("a01",)) == {}
+
+
+def test_leak_scan_finds_a_hidden_test_line_and_a_body_inside_a_wheel(tmp_path):
+    import zipfile
+
+    line = sorted(editions.hidden_test_lines(REPO), key=len)[-1]
+    (tmp_path / "notes.md").write_text(f"Some notes\n\n    {line}\n")
+    wheel = tmp_path / "course_rnn-0.1.0-py3-none-any.whl"
+    source = (REPO / "src" / "course_rnn" / "scratch" / "lstm.py").read_text(encoding="utf-8")
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("course_rnn/scratch/lstm.py", source)
+    leaks = editions.scan_for_leaks(tmp_path, REPO)
+    assert set(leaks) == {"notes.md", f"{wheel.name}!course_rnn/scratch/lstm.py"}
+    assert "hidden-test line" in leaks["notes.md"]
+
+
+def test_the_scan_of_a_student_package_finds_nothing(tmp_path):
+    editions.write_student_package(tmp_path / "pkg", REPO)
+    assert editions.scan_for_leaks(tmp_path / "pkg", REPO) == {}
