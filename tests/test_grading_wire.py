@@ -1,8 +1,15 @@
 """Plain data across the sandbox wall: what crosses keeps its types and values, what is
-not plain data (pickles, objects, tensors) never crosses."""
+not plain data (pickles, objects, tensors) never crosses, and no frame, however hostile,
+raises anything but WireError or costs the grader more memory than the limits allow."""
 
 import io
+import json
 import pickle
+import socket
+import subprocess
+import sys
+import threading
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -95,7 +102,178 @@ def test_frames_roundtrip_and_a_cut_stream_is_end_of_file():
         wire.receive(io.BytesIO(data[:-2]))
 
 
-def test_an_oversized_frame_is_refused_before_it_is_read():
-    header = wire._LENGTHS.pack(wire.MAX_HEADER + 1, 0)
+
+# Hostile frames: whatever the bytes, receive and decode raise WireError (or EOFError at the
+# end of the stream) and the grader carries on; nothing is read beyond the limits.
+
+def frame(header_bytes, blob=b""):
+    return io.BytesIO(wire._LENGTHS.pack(len(header_bytes), len(blob)) + header_bytes + blob)
+
+
+def nesting_of(value):
+    """Levels of JSON arrays and objects in a decoded value (an oracle for wire._nesting)."""
+    if isinstance(value, (list, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        return 1 + max((nesting_of(v) for v in items), default=0)
+    return 0
+
+
+@pytest.mark.parametrize("header, problem", [
+    (b"[" * 200_000 + b"]" * 200_000, "nested"),  # json.loads alone raises RecursionError
+    (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "nested"),
+    (b'{"n": ' + b"1" * 5000 + b"}", "not JSON"),  # more digits than int() converts: ValueError
+    (b'{"a": "\xff"}', "not JSON"),
+    (b'{"a": ', "not JSON"),
+    (b"[1, 2]", "not a JSON object"),
+])
+def test_hostile_headers_are_wire_errors(header, problem):
+    with pytest.raises(wire.WireError, match=problem):
+        wire.receive(frame(header))
+
+
+def test_a_header_at_the_nesting_limit_is_read_and_one_level_deeper_is_refused():
+    def nested(levels):
+        return b'{"a": ' + b"[" * (levels - 1) + b"]" * (levels - 1) + b"}"
+
+    header, _ = wire.receive(frame(nested(wire.MAX_NESTING)))
+    assert nesting_of(header) == wire.MAX_NESTING
+    with pytest.raises(wire.WireError, match=f"limit of {wire.MAX_NESTING} levels"):
+        wire.receive(frame(nested(wire.MAX_NESTING + 1)))
+
+
+def test_brackets_and_escaped_quotes_inside_strings_do_not_count_as_nesting():
+    pieces = ["[", "]", "{", "}", '"', "\\", '\\"', "\\\\", "\n", "é", "a"]
+    rng = np.random.default_rng(0)
+
+    def text():
+        return "".join(rng.choice(pieces, size=rng.integers(0, 8)))
+
+    def value(depth):
+        kind = rng.integers(3) if depth < 6 else 0
+        if kind == 0:
+            return text()
+        if kind == 1:
+            return [value(depth + 1) for _ in range(rng.integers(0, 4))]
+        return {text(): value(depth + 1) for _ in range(rng.integers(0, 4))}
+
+    for _ in range(300):
+        v = value(0)
+        for ascii_only in (True, False):
+            assert wire._nesting(json.dumps(v, ensure_ascii=ascii_only).encode()) == nesting_of(v), v
+
+
+class CountingStream(io.BytesIO):
+    """A stream that remembers how many bytes were read from it."""
+
+    taken = 0
+
+    def read(self, n=-1):
+        data = super().read(n)
+        self.taken += len(data)
+        return data
+
+
+@pytest.mark.parametrize("header_size, blob_size, limit", [
+    (wire.MAX_HEADER + 1, 0, "header of .* more than the limit of 4 MiB"),
+    (10, wire.MAX_BLOB + 1, "array data of .* more than the limit of 64 MiB"),
+    (10, 400 * 2**20, "array data of 419430400 bytes"),
+])
+def test_an_oversized_frame_is_refused_from_its_lengths_naming_the_limit(header_size, blob_size, limit):
+    stream = CountingStream(wire._LENGTHS.pack(header_size, blob_size) + b"\0" * 4096)
+    with pytest.raises(wire.WireError, match=limit):
+        wire.receive(stream)
+    assert stream.taken == wire._LENGTHS.size
+
+
+def test_frames_exactly_at_the_limits_are_read(monkeypatch):
+    monkeypatch.setattr(wire, "MAX_HEADER", 64)
+    monkeypatch.setattr(wire, "MAX_BLOB", 1000)
+    header = json.dumps({"op": "x" * (64 - len('{"op": ""}'))}).encode()
+    assert len(header) == 64
+    got, blob = wire.receive(frame(header, b"\1" * 1000))
+    assert got["op"] == "x" * 54 and bytes(blob) == b"\1" * 1000
+    with pytest.raises(wire.WireError, match="array data of 1001 bytes"):
+        wire.receive(frame(header, b"\1" * 1001))
+
+
+def test_receiving_a_hostile_400_mib_frame_keeps_memory_bounded():
+    """A child that answers with 400 MiB cost the grader 1.3 GB; now it costs nothing."""
+    ours, theirs = socket.socketpair()
+
+    def flood():
+        chunk = bytes(2**20)
+        try:
+            theirs.sendall(wire._LENGTHS.pack(2, 400 * 2**20) + b"{}")
+            for _ in range(400):
+                theirs.sendall(chunk)
+        except OSError:
+            pass  # the grader hung up: the flood is over
+        finally:
+            theirs.close()
+
+    writer = threading.Thread(target=flood)
+    tracemalloc.start()
+    writer.start()
+    try:
+        with pytest.raises(wire.WireError, match="array data"):
+            wire.receive(ours.makefile("rb"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        ours.close()
+        writer.join()
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"receiving the frame took {peak / 2**20:.0f} MiB"
+
+
+@pytest.mark.parametrize("layout", [
+    [["<f8", [2**32, 2**32]]],  # the element count wraps around in int64 to 0
+    [["<f8", [10**30]]],
+    [["<f8", [0, 2**62]]],  # no elements, a dimension numpy cannot hold
+    [["<f8", [1] * 100]],
+    [["<f8", [1.5]]], [["<f8", [True]]], [["<f8", "12"]],
+    [["<U0", [2**40]]],
+    [["i4," * 1000, [1]]],
+    [[8, [1]]],
+])
+def test_array_layouts_numpy_cannot_build_are_wire_errors(layout):
     with pytest.raises(wire.WireError):
-        wire.receive(io.BytesIO(header))
+        wire.decode({"value": {"array": 0}, "arrays": layout}, np.zeros(1).tobytes())
+
+
+@pytest.mark.parametrize("value", [
+    np.str_(""), np.array(["a", "bcd"]), np.float16(1.5), np.longdouble(2), np.clongdouble(1j), np.bool_(True),
+    np.uint64(2**64 - 1), np.array(3.25, dtype=">f8"), np.zeros((0, 3)), np.array([], dtype=np.int8),
+    np.arange(24, dtype=np.complex64).reshape(2, 3, 4),
+])
+def test_every_kind_of_plain_array_and_scalar_still_crosses(value):
+    got = roundtrip(value)
+    assert type(got) is type(value) and got.dtype == value.dtype and got.shape == value.shape
+    assert np.array_equal(got, value)
+
+
+def test_wire_loads_by_path_without_course_rnn():
+    """The sandboxed child loads wire.py by path, where course_rnn may not be importable."""
+    code = ("import importlib.util, sys\n"
+            f"spec = importlib.util.spec_from_file_location('wire', {wire.__file__!r})\n"
+            "module = importlib.util.module_from_spec(spec)\n"
+            "spec.loader.exec_module(module)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('course_rnn')))\n")
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_deepest_value_encode_accepts_crosses_a_frame():
+    value, deepest = 1.0, None
+    while True:
+        try:
+            tree, blob = wire.encode({"value": value, "changed": {}})  # as the child replies
+        except wire.WireError:
+            break
+        deepest = (value, tree, blob)
+        value = {"k": value}  # a dict level of a value takes the most JSON levels: three
+    value, tree, blob = deepest
+    stream = io.BytesIO()
+    wire.send(stream, {"op": "result", "value": tree}, blob)
+    header, data = wire.receive(io.BytesIO(stream.getvalue()))
+    assert wire.decode(header["value"], data)["value"] == value
