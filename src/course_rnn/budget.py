@@ -20,6 +20,8 @@ from contextlib import contextmanager
 
 from tqdm import tqdm
 
+from course_rnn.progress import hidden
+
 
 class CPUBudget:
     """Counts CPU seconds of training; as a :func:`course_rnn.train.fit` callback it returns
@@ -99,7 +101,7 @@ class BudgetBar:
         if not isinstance(budget, CPUBudget):
             raise TypeError(f"budget must be a CPUBudget; got {type(budget).__name__}")
         self.budget, self.updates = budget, updates
-        self.bar = tqdm(total=round(budget.seconds, 1), desc=desc, unit="cpu-s", ascii=True,
+        self.bar = tqdm(total=round(budget.seconds, 1), desc=desc, unit="cpu-s", ascii=True, disable=hidden(),
                         file=file or sys.stdout, ncols=90, mininterval=0, miniters=1,
                         bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} cpu-s{postfix}")
         self._shown = 0

@@ -41,7 +41,8 @@ class DiagramFigure(Figure):
 
     def _repr_png_(self):
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=100)
+        # 150 dpi: sharp when the book shows the drawing at the full width of its column
+        self.savefig(buffer, format="png", dpi=150)
         return buffer.getvalue()
 
 

@@ -25,6 +25,7 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import cdist
 
 from course_rnn.nn import RNN
+from course_rnn.progress import hidden
 
 KINDS = ("bits", "classes")
 
@@ -75,7 +76,7 @@ def train_next_item(x, targets, H, kind="bits", passes=200, streams=20, lr=0.01,
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     bar = tqdm(total=passes, desc=progress, file=sys.stdout, ascii=True, ncols=80,
-               disable=progress is None)
+               disable=hidden(progress is not None))
     block = max(1, passes // 5)
     for n in range(1, passes + 1):
         logits, _ = model(xb)

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from course_rnn.data import adding_problem, reber_next_symbols, reber_strings
 from course_rnn.data.reber import SYMBOLS
+from course_rnn.progress import hidden
 
 RECURRENT = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 
@@ -47,7 +48,7 @@ class Progress:
     redraws only ``updates`` times: ``step()`` after every unit of work, ``close()`` at the end."""
 
     def __init__(self, total, desc, updates=5):
-        self.bar = tqdm(total=total, desc=desc, ascii=True, file=sys.stdout, ncols=80,
+        self.bar = tqdm(total=total, desc=desc, ascii=True, file=sys.stdout, ncols=80, disable=hidden(),
                         mininterval=0, maxinterval=float("inf"), miniters=1)
         self.every, self.pending = max(1, total // updates), 0
 

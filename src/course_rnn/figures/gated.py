@@ -5,8 +5,9 @@ chapter 9, in the course's notation.
   the top, touched only by a product (forget) and a sum (write);
 - :func:`gru_unit`: one GRU step, PyTorch's variant (the reset gate scales
   :math:`W_{hn} h_{t-1} + b_{hn}`);
-- :func:`four_units` (Fig. 9.14): feed-forward, simple recurrent, LSTM and GRU units side
-  by side, each with its inputs below and its outputs to the right.
+- :func:`four_units` (Fig. 9.14): feed-forward, simple recurrent, LSTM and GRU units, each
+  with its inputs below and its outputs to the right, in three rows (a figure no wider than
+  one unit, so its labels stay readable at the width of a text column).
 
 Every function returns a matplotlib Figure.  The ``draw_*`` functions draw one unit into a
 :class:`~course_rnn.diagrams.Diagram` at horizontal offset ``ox`` with node names prefixed
@@ -19,6 +20,9 @@ GATE = dict(kind="gate", w=0.62, h=0.5)
 OP = dict(kind="op", w=0.42, h=0.42)
 STATE = dict(w=0.85)
 WIDTH = {"ff": 2.6, "srn": 3.2, "lstm": 8.2, "gru": 8.2}
+#: inches per unit of drawing: a unit 8.2 wide is 5.1 in, so that shown at the width of the
+#: book's text column (676 px at a 1280 px window) its smallest labels, 7.5 pt, read at 10 pt
+SCALE = 0.62
 
 
 def draw_feedforward_unit(d, ox=0.0, p="ff:"):
@@ -119,26 +123,49 @@ def draw_gru_unit(d, ox=0.0, p="gru:"):
 
 def lstm_unit():
     """One LSTM step (after SLP3 Fig. 9.13)."""
-    d = Diagram(WIDTH["lstm"], 4.8, scale=0.95)
+    d = Diagram(WIDTH["lstm"], 4.8, scale=SCALE)
     draw_lstm_unit(d)
     return d.figure
 
 
 def gru_unit():
     """One GRU step, PyTorch's variant."""
-    d = Diagram(WIDTH["gru"], 4.8, scale=0.95)
+    d = Diagram(WIDTH["gru"], 4.8, scale=SCALE)
     draw_gru_unit(d)
     return d.figure
 
 
+class _Raised:
+    """A :class:`~course_rnn.diagrams.Diagram` seen ``dy`` higher: ``node`` and ``text``
+    positions are shifted up, edges join the nodes wherever they are."""
+
+    def __init__(self, d, dy):
+        self.d, self.dy = d, dy
+
+    def node(self, name, xy, *args, **kwargs):
+        return self.d.node(name, (xy[0], xy[1] + self.dy), *args, **kwargs)
+
+    def text(self, xy, *args, **kwargs):
+        return self.d.text((xy[0], xy[1] + self.dy), *args, **kwargs)
+
+    def edge(self, *args, **kwargs):
+        return self.d.edge(*args, **kwargs)
+
+
 def four_units():
-    """Feed-forward, simple RNN, LSTM and GRU units side by side (after SLP3 Fig. 9.14)."""
-    order = (("ff", draw_feedforward_unit, "(a) feed-forward"), ("srn", draw_simple_rnn_unit, "(b) simple RNN"),
-             ("lstm", draw_lstm_unit, "(c) LSTM"), ("gru", draw_gru_unit, "(d) GRU"))
-    d = Diagram(sum(WIDTH.values()) + 0.9, 5.4, scale=0.72)
-    ox = 0.0
-    for key, draw, title in order:
-        draw(d, ox, key + ":")
-        d.text((ox + WIDTH[key] / 2, 5.15), title, fontsize=11)
-        ox += WIDTH[key] + 0.3
+    """Feed-forward, simple RNN, LSTM and GRU units (after SLP3 Fig. 9.14), in three rows so
+    that the figure is no wider than one unit and its labels stay readable in a text column:
+    (a) and (b) side by side, then (c), then (d)."""
+    rows = ((("ff", draw_feedforward_unit, "(a) feed-forward"),
+             ("srn", draw_simple_rnn_unit, "(b) simple RNN")),
+            (("lstm", draw_lstm_unit, "(c) LSTM"),),
+            (("gru", draw_gru_unit, "(d) GRU"),))
+    row_height = 5.5
+    d = Diagram(max(WIDTH.values()), row_height * len(rows), scale=SCALE)
+    for k, row in enumerate(rows):
+        raised, ox = _Raised(d, row_height * (len(rows) - 1 - k)), 0.0
+        for key, draw, title in row:
+            draw(raised, ox, key + ":")
+            raised.text((ox + WIDTH[key] / 2, 5.15), title, fontsize=11)
+            ox += WIDTH[key] + 0.6
     return d.figure

@@ -20,6 +20,7 @@ import math
 import torch
 from tqdm.auto import tqdm
 
+from course_rnn.progress import hidden
 from course_rnn.train.tasks import get_task
 
 
@@ -126,7 +127,7 @@ def fit(model, train_batches, val_batches=None, task="lm", optimizer=None, lr=1e
     history = history or History()
     max_norm = float("inf") if clip is None else float(clip)
     stopper = _EarlyStopping(model, patience)
-    bar = tqdm(total=_total_steps(train_batches, epochs, max_steps), disable=not progress,
+    bar = tqdm(total=_total_steps(train_batches, epochs, max_steps), disable=hidden(progress),
                unit="step", dynamic_ncols=True)
     first_step, epoch, stop = history.step, 0, False
     try:
