@@ -15,10 +15,13 @@ them again whenever ``exercises/`` changed.
 """
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from course_rnn import progress
 
 #: files whose change may change any executed page (globs relative to the repository); the
 #: grader and the command line are read by no chapter, only by the instructors' page, which
@@ -122,6 +125,9 @@ def _assignment_pages_if_released_changed(app, env, added, changed, removed):
 def setup(app):
     """Sphinx extension (``sphinx: extra_extensions`` in ``_config.yml``): assignment pages
     read again when a release changed; each script once per page."""
+    # no progress bars in the executed pages: the kernels that run the chapters inherit
+    # TQDM_DISABLE=1 (bars are for people running the code; in the book, grey boxes)
+    os.environ[progress.SWITCH] = "1"
     app.connect("env-get-outdated", _assignment_pages_if_released_changed)
     app.connect("html-page-context", _drop_repeated_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
