@@ -7,6 +7,7 @@
     course-rnn grade ASSIGNMENT          autograde every submitted/*/ASSIGNMENT
     course-rnn feedback ASSIGNMENT       feedback/*/ASSIGNMENT/*.html, hidden tests removed
     course-rnn export                    every grade to grades.csv
+    course-rnn report ASSIGNMENT         reports/ASSIGNMENT.html: what the class got wrong
 
 The notebooks always come from the course repository (the one around the current
 directory).  Grading happens in ``--course-dir`` (default: the repository), which holds
@@ -74,7 +75,14 @@ def feedback(args):
 
 
 def export(args):
-    print(f"wrote {export_grades(Course.at(args.course_dir), args.to)}")
+    print(f"wrote {export_grades(Course.at(args.course_dir), args.to, parts=args.parts)}")
+    return 0
+
+
+def report(args):
+    from course_rnn.grading.report import write_report  # imports nbgrader and matplotlib
+
+    print(f"wrote {write_report(Course.at(args.course_dir), args.assignment, args.to, similar=args.similar)}")
     return 0
 
 
@@ -153,7 +161,22 @@ def parser():
     p.add_argument("--course-dir", **course_dir)
     p.add_argument("--to", type=Path, default=None, metavar="FILE",
                    help="the CSV file to write (default: DIR/grades.csv)")
+    p.add_argument("--parts", action="store_true",
+                   help="add a column per part of each assignment (ASSIGNMENT/PART) after nbgrader's")
     p.set_defaults(run=export)
+
+    p = sub.add_parser("report", help="one HTML page on an assignment's results, for the instructor",
+                       description="Write DIR/reports/ASSIGNMENT.html from the gradebook and the autograded "
+                                   "notebooks: score histogram, pass rate of every part and hidden test, the "
+                                   "most common failure messages, statuses, grading times, parts failed "
+                                   "together, and the most similar pairs of submissions.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--course-dir", **course_dir)
+    p.add_argument("--to", type=Path, default=None, metavar="FILE",
+                   help="the HTML file to write (default: DIR/reports/ASSIGNMENT.html)")
+    p.add_argument("--similar", type=_workers, default=10, metavar="N",
+                   help="show the N most similar pairs of submissions (default 10)")
+    p.set_defaults(run=report)
     return top
 
 
