@@ -89,7 +89,21 @@ def test_a_call_returns_plain_data_and_copies_back_in_place_changes(slot):
     finally:
         child.close()
     assert value["value"] == {"sum": 6.0, "d": {"k": (1, "a")}}
-    assert np.array_equal(value["changed"]["0"], [0.0, 2.0, 4.0])
+    (x_after, d_after), _ = value["arguments"]
+    assert np.array_equal(x_after, [0.0, 2.0, 4.0]) and d_after == {"k": (1, "a")}
+    unchanged = call(slot, "def g(x):\n    return float(x.sum())", "g", np.arange(3.0))
+    assert unchanged["arguments"] is None  # nothing changed: nothing to copy back
+
+
+def call(slot, source, name, *args):
+    child = slot.fork({})
+    try:
+        child.request({"op": "cell", "index": 1, "source": source})
+        tree, blob = wire.encode((args, {}))
+        reply, data = child.request({"op": "call", "name": name, "args": tree}, blob)
+        return wire.decode(reply["value"], data)
+    finally:
+        child.close()
 
 
 def test_a_hang_that_ignores_signals_is_killed_at_the_limit_with_everything_it_started(slot):
@@ -110,3 +124,64 @@ def test_memory_beyond_the_limit_kills_the_child_not_the_sandbox(slot):
         child.request({"op": "cell", "index": 1, "source": "import numpy as np\nx = np.ones(2**26)"}, seconds=60)
     assert lost.value.status == "memory limit"
     assert run(slot, "print(1 + 1)")["stdout"] == "2\n"  # the same warm zygote still serves
+
+
+def test_nothing_a_child_leaves_in_tmp_shm_ipc_or_its_folder_reaches_the_next_child(slot):
+    """Collusion and leftovers: files in /tmp, /dev/shm and the submission folder, a SysV
+    shared-memory segment and a POSIX one; the next child (another student) sees none."""
+    leave = ("import os, ctypes, mmap\n"
+             "open('/tmp/note', 'w').write('answer')\nopen('/dev/shm/note', 'w').write('answer')\n"
+             "open('note', 'w').write('answer')\n"
+             "libc = ctypes.CDLL(None)\nprint('shmget', libc.shmget(4242, 4096, 0o1666))\n"
+             "try:\n    open('/dev/note', 'w')\nexcept OSError as e:\n    print('dev', e.errno)")
+    out = run(slot, leave)["stdout"]
+    assert "shmget -1" not in out, out  # the segment was made (in the child's own IPC namespace)
+    assert "dev 30" in out  # /dev is read-only (EROFS)
+    look = ("import os, ctypes\nprint(os.listdir('/tmp'), os.listdir('/dev/shm'), os.listdir('.'))\n"
+            "print('shmget', ctypes.CDLL(None).shmget(4242, 4096, 0o666))")
+    assert run(slot, look)["stdout"] == "[] [] []\nshmget -1\n"
+
+
+def test_filling_dev_shm_costs_the_child_not_the_next_student(slot):
+    """/dev/shm is a size-limited tmpfs charged to the child's memory limit and freed with
+    it: filling it is the child's error (no space, or its memory limit), and the slot's
+    memory is back at its baseline for the next student."""
+    child = slot.fork({})
+    try:
+        reply, _ = child.request({"op": "cell", "index": 1, "source": (
+            "for i in range(64):\n    with open(f'/dev/shm/fill{i}', 'wb') as f:\n"
+            "        for _ in range(32):\n            f.write(b'x' * 2**20)")}, seconds=60)
+        assert reply["error"]["ename"] == "OSError" and "No space" in reply["error"]["evalue"], reply["error"]
+    except Lost as lost:
+        assert lost.status == "memory limit"
+    finally:
+        child.close()
+    assert not slot.leftover()
+    assert run(slot, "import numpy as np\nx = np.ones(2**24)\nprint(x.sum())")["stdout"] == "16777216.0\n"
+
+
+def test_the_sandbox_environment_and_privileges_hold_nothing_of_the_grader(slot, monkeypatch):
+    out = run(slot, ("import os\nprint(repr(open('/proc/1/environ').read()))\nprint(sorted(os.environ))\n"
+                     "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])\n"
+                     "print(os.path.exists('/.staging/anything'), os.listdir('/.staging'))"))["stdout"]
+    environ, names, capabilities, staging = out.splitlines()
+    assert "GRADEBOOK" not in environ and "postgresql" not in environ and environ.count("=") <= 2
+    assert "COURSE_RNN_SECRET" not in names
+    assert set(capabilities) == {"0"}
+    assert staging == "False []"
+
+
+def test_the_sandbox_imports_the_students_edition_of_the_package(tmp_path):
+    """An answer that is not in the package cannot be imported, read or exec'd."""
+    from course_rnn.editions import write_student_package
+
+    package = write_student_package(tmp_path / "student", REPO)
+    made = Slot("edition", Limits(seconds=10, memory_bytes=256 * 2**20), package=package)
+    try:
+        made.start()
+        out = run(made, ("import inspect, course_rnn.scratch as s\n"
+                         "try:\n    s.rnn_forward(None, None, None)\nexcept NotImplementedError as e:\n    print(e)\n"
+                         "print('np.tanh' in inspect.getsource(s.rnn_forward))"))["stdout"]
+    finally:
+        made.close()
+    assert out == "rnn_forward is part of assignment a01; write it in the notebook\nFalse\n"

@@ -315,3 +315,75 @@ def strip_comments(source):
     """``source`` without comments (tokenize), for comparisons that ignore them."""
     tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type != tokenize.COMMENT]
     return tokenize.untokenize(tokens)
+
+
+# What an instructor hands out: the student book, the exercises and the student package.
+
+def _wheel_metadata(course_dir):
+    import tomllib
+
+    project = tomllib.loads(Path(course_dir, "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lines = ["Metadata-Version: 2.1", f"Name: {project['name']}", f"Version: {project['version']}",
+             f"Summary: {project['description']} (student edition: the assignments' answers are absent)",
+             f"Requires-Python: {project['requires-python']}"]
+    lines += [f"Requires-Dist: {requirement}" for requirement in project["dependencies"]]
+    return project["name"].replace("-", "_"), project["version"], "\n".join(lines) + "\n"
+
+
+def write_wheel(package_root, dest, course_dir=REPO):
+    """A wheel (a zip file with a ``.dist-info``) of ``package_root/course_rnn`` in ``dest``:
+    the source and data files as they are, no byte code (pip compiles on the student's side).
+    Returns its path."""
+    import base64
+    import hashlib
+
+    name, version, metadata = _wheel_metadata(course_dir)
+    info = f"{name}-{version}.dist-info"
+    files = {}
+    for path in sorted(Path(package_root, PACKAGE).rglob("*")):
+        if path.is_file() and not _IGNORED & set(path.parts) and path.suffix not in (".pyc", ".pyo"):
+            files[path.relative_to(package_root).as_posix()] = path.read_bytes()
+    files[f"{info}/METADATA"] = metadata.encode()
+    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: course_rnn.editions\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{info}/top_level.txt"] = f"{PACKAGE}\n".encode()
+    record = []
+    for member, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{member},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = Path(dest) / f"{name}-{version}-py3-none-any.whl"
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member, data in files.items():
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2026, 1, 1, 0, 0, 0)), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
+    return wheel
+
+
+class LeakError(RuntimeError):
+    """A published folder holds an answer or a hidden test (the message names each file)."""
+
+
+def publish(dest, html, course_dir=REPO, released=()):
+    """Write the student bundle to ``dest``: ``book/`` (the student edition's HTML, built
+    beforehand into ``html``), ``exercises/`` (every released notebook with its data files),
+    and ``wheel/`` (the student package).  Then scan it: if anything of an unreleased answer or
+    of a hidden test is found, the bundle is deleted and :class:`LeakError` names the files."""
+    import tempfile
+
+    dest = Path(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise FileExistsError(f"{dest} is not empty: publish into a new folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(html, dest / "book", ignore=shutil.ignore_patterns(".buildinfo", "*.pyc", "__pycache__"))
+    shutil.copytree(Path(course_dir, "exercises"), dest / "exercises",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc"))
+    with tempfile.TemporaryDirectory() as tmp:
+        write_wheel(write_student_package(tmp, course_dir, released), dest / "wheel", course_dir)
+    leaks = scan_for_leaks(dest, course_dir, released)
+    if leaks:
+        shutil.rmtree(dest)
+        raise LeakError("the student bundle would show answers; nothing was published:\n" +
+                        "\n".join(f"{file}: {what}" for file, what in sorted(leaks.items())))
+    return dest

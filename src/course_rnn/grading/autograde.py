@@ -15,8 +15,10 @@ missing cells, graded; plus skipped (graded before, unchanged since).
 import fcntl
 import html
 import json
+import os
 import queue
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -28,10 +30,10 @@ from tqdm import tqdm
 from course_rnn.grading import notebooks as nbs
 from course_rnn.grading import record
 from course_rnn.grading.errors import GradingInputError
-from course_rnn.grading.hidden import grade_notebook
+from course_rnn.grading.hidden import grade_notebook, task_names
 from course_rnn.grading.paths import COURSE_ID, gradebook_url
 from course_rnn.grading.release import register
-from course_rnn.grading.sandbox import (CRASHED, MEMORY, TIMED_OUT, Limits, SandboxUnavailable, Slot,
+from course_rnn.grading.sandbox import (CRASHED, MEMORY, TIMED_OUT, WALL_FACTOR, Limits, SandboxUnavailable, Slot,
                                         bwrap_problem, remove_stale_cgroups)
 from course_rnn.grading.validate import check_assignment, check_course_dir, find_submissions
 
@@ -139,6 +141,7 @@ def _grade(course, assignment, sources, todo, workers, limits, unsafe, progress)
         grader.stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        grader.close()
     return results
 
 
@@ -148,6 +151,7 @@ class Grader:
     def __init__(self, course, assignment, sources, limits, unsafe):
         self.course, self.assignment, self.limits, self.unsafe = course, assignment, limits, unsafe
         self.sources = {name: nbs.source_cells(nb) for name, nb in sources.items()}
+        self.tasks = {name: task_names(cells) for name, cells in self.sources.items()}
         self.raw_sources = sources
         code = "\n".join(c.source for cells in self.sources.values() for c in cells if c.kind != "markdown")
         self.preload = ("numpy", "torch") if re.search(r"\btorch\b", code) else ("numpy",)
@@ -155,9 +159,15 @@ class Grader:
         self.extras = {p.name: p for p in folder.iterdir()
                        if p.suffix != ".ipynb" and not p.name.startswith(".")}
         self.stop = threading.Event()
+        self.package = None if unsafe else student_package(course)
+
+    def close(self):
+        if self.package is not None:
+            shutil.rmtree(self.package, ignore_errors=True)
 
     def work(self, name, jobs, done):
-        slot = Slot(name, self.limits, self.preload, self.unsafe, folder=self.course.step("autograded"))
+        slot = Slot(name, self.limits, self.preload, self.unsafe, folder=self.course.step("autograded"),
+                    package=self.package)
         try:
             while not self.stop.is_set():
                 try:
@@ -176,11 +186,15 @@ class Grader:
 
     def grade(self, slot, student, folder, digest):
         """Grade one submission: ``({notebook file: autograded notebook}, result dict)``."""
-        deadline = time.monotonic() + self.limits.submission_seconds
+        deadline = time.monotonic() + WALL_FACTOR * self.limits.submission_seconds  # a backstop: CPU is limited
+        links = sorted(p.name for p in folder.iterdir() if p.is_symlink() or not (p.is_file() or p.is_dir()))
         files = dict(self.extras)
-        files.update({p.name: p for p in folder.glob("*.ipynb")})
+        files.update({p.name: p for p in folder.glob("*.ipynb") if p.name not in links})
         submitted = {p.name for p in folder.glob("*.ipynb")}
         notes, written, per_notebook = [], {}, {}
+        if links:
+            notes.append((TAMPERED, f"the submission holds links or special files ({', '.join(links)[:200]}), "
+                                    f"which are never followed; nothing was graded"))
         unexpected = sorted(submitted - set(self.sources))
         for name, source in self.sources.items():
             path = folder / name
@@ -188,16 +202,19 @@ class Grader:
                 path = folder / unexpected[0]
                 notes.append((GRADED, f"graded {unexpected[0]} as {name}"))
             try:
+                if links:
+                    raise nbs.Linked("links are not graded")
                 if not path.is_file():
                     raise nbs.Malformed(f"no notebook {name} in the submission")
                 nb = nbs.read_notebook(path)
                 cells, found = nbs.assemble(source, nb)
                 notes += found
-                scores, events, forbidden = grade_notebook(slot, cells, files, deadline)
+                scores, events, forbidden = grade_notebook(slot, cells, files, deadline, self.tasks[name])
                 notes += events
                 notes += [(GRADED, reason) for reason in forbidden.values()]
             except nbs.Malformed as error:
-                notes.append((MALFORMED, str(error)))
+                if not links:
+                    notes.append((TAMPERED if isinstance(error, nbs.Linked) else MALFORMED, str(error)))
                 nb = {"metadata": self.raw_sources[name].get("metadata", {}), "nbformat": 4, "nbformat_minor": 5}
                 cells = [nbs._copy(c) for c in source]
                 for cell in cells:
@@ -221,7 +238,7 @@ class Grader:
         stamp = folder / "timestamp.txt"
         result = {"fingerprint": digest, "status": status, "reason": reason, "score": score,
                   "max_score": max_score, "notes": notes, "notebooks": per_notebook,
-                  "timestamp": stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None,
+                  "timestamp": _timestamp(stamp),
                   "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
         return written, result
 
@@ -248,6 +265,32 @@ class Grader:
                 if meta.get("grade"):
                     result["scores"][cell.grade_id] = 0.0 if blank else None
         return result
+
+
+def student_package(course):
+    """A folder holding the students' edition of ``course_rnn`` (every function an assignment
+    asks for has no body), which the sandbox imports instead of the full package: an answer
+    that is not there cannot be imported, read or exec'd.  Folders left by a grader that was
+    killed are removed."""
+    from course_rnn.editions import write_student_package
+
+    folder = course.step("autograded")
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob(".course-rnn-student-*"):
+        owner = old.name.rsplit("-", 1)[-1]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    dest = folder / f".course-rnn-student-{os.getpid()}"
+    shutil.rmtree(dest, ignore_errors=True)
+    return write_student_package(dest, course.course_dir)
+
+
+def _timestamp(path):
+    """nbgrader's timestamp.txt of a submission, if it is a small regular file."""
+    try:
+        return nbs.read_regular(path, limit=4096).decode("utf-8", "replace").strip()
+    except nbs.Malformed:
+        return None
 
 
 def _clean(cell):

@@ -25,7 +25,7 @@ def static_violations(source, tools):
     """One line per use of a forbidden tool in ``source``, e.g. ``imports course_rnn (line 3)``."""
     try:
         tree = parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the child reports it as the cell's error
         return []
     found = []
     for node in ast.walk(tree):

@@ -21,7 +21,8 @@ import numpy as np
 
 from course_rnn.grading import wire
 from course_rnn.grading.forbid import static_violations
-from course_rnn.grading.sandbox import TIMED_OUT, Lost
+from course_rnn.grading.sandbox import CRASHED, TIMED_OUT, Lost
+from course_rnn.grading.watchdog import TestTooLong, watchdog
 
 OUTPUT_LIMIT = 20_000
 
@@ -64,7 +65,8 @@ class Proxy:
                             f"reach student code (see solutions/README.md)") from None
         hung = self._session.hung.get(self._name)
         if hung:  # a hang costs every test that calls it, but the time limit once, not in each
-            raise Lost(TIMED_OUT, f"{hung} in {self._name} earlier, so {self._name} was not called again")
+            raise StudentError.of("TimeoutError", f"TimeoutError: {self._name} {hung} earlier in grading, "
+                                                  f"so it was not called again")
         try:
             reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
         except Lost as lost:
@@ -78,30 +80,39 @@ class Proxy:
                                   error.get("traceback", [])[-40:])
         try:
             value = wire.decode(reply.get("value"), data)
-            result, changed = value["value"], value["changed"]
+            result, changed = value["value"], value["arguments"]
         except (wire.WireError, KeyError, TypeError) as error:
             raise StudentError(f"TypeError: {self._name} returned data the grader cannot read ({error})") from None
-        originals = list(_arrays((args, kwargs)))
-        for index, array in changed.items():
-            original = originals[int(index)] if index.isdigit() and int(index) < len(originals) else None
-            if original is not None and original.shape == np.shape(array) and original.flags.writeable:
-                np.copyto(original, array, casting="unsafe")
+        if changed is not None:  # the student's function changed its arguments: so do they here
+            _update((args, kwargs), changed)
         return result
 
     def __repr__(self):
         return f"<student function {self._name}>"
 
 
-def _arrays(value):
-    """Every ndarray in a nest of lists, tuples and dicts, in the order the child walks it."""
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _arrays(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _arrays(item)
+def _update(original, changed):
+    """Make the arguments a test passed look as the student's function left them: arrays
+    changed in place, dicts and lists changed in their items (as in one process)."""
+    if isinstance(original, np.ndarray):
+        if isinstance(changed, np.ndarray) and original.shape == changed.shape and original.flags.writeable:
+            np.copyto(original, changed, casting="unsafe")
+        return original
+    if type(original) is dict and type(changed) is dict:
+        for key in [k for k in original if k not in changed]:
+            del original[key]
+        for key, value in changed.items():
+            original[key] = _update(original[key], value) if key in original else value
+        return original
+    if type(original) is list and type(changed) is list:
+        kept = [_update(a, b) for a, b in zip(original, changed)] + changed[len(original):]
+        original[:] = kept
+        return original
+    if type(original) is tuple and type(changed) is tuple and len(original) == len(changed):
+        for a, b in zip(original, changed):
+            _update(a, b)
+        return original
+    return changed
 
 
 class Session:
@@ -115,7 +126,7 @@ class Session:
     def child(self):
         if self.connection is None or not self.connection.alive:
             if time.monotonic() >= self.deadline:
-                raise Lost(TIMED_OUT, f"the submission ran longer than {self.slot.limits.submission_seconds:g} s in all")
+                raise Lost(TIMED_OUT, "the submission ran longer than its time in all")
             self.connection = self.slot.fork(self.files)
             self.connection.deadline = self.deadline
             for request in self.replay:
@@ -143,21 +154,37 @@ class Session:
             self.connection.close()
 
 
-def grade_notebook(slot, cells, files, deadline):
+def task_names(cells):
+    """``{name: (part, forbidden tools)}``: what the hidden tests may call, from the
+    instructor's cells: the names each solution cell defines, and the adapter functions
+    of locked cells (which belong to the part before them)."""
+    names, part, tools = {}, None, []
+    for cell in cells:
+        if cell.kind == "solution":
+            part, tools = cell.part or cell.grade_id, list(cell.forbid)
+            names.update({name: (part, tools) for name in cell.defines})
+        elif cell.kind == "locked" and part is not None and str(cell.grade_id).startswith("adapter_"):
+            names.update({name: (part, tools) for name in cell.defines})
+    return names
+
+
+def grade_notebook(slot, cells, files, deadline, tasks=None):
     """Run ``cells`` (from :func:`notebooks.assemble`) and fill in their outputs.
 
+    ``tasks`` is :func:`task_names` of the instructor's notebook: the only names a hidden
+    test sees (as proxies), and the part whose tools each one must not use.
     Returns ``(scores, events, violations)``: ``{test grade_id: score}``, the
     ``[(status, reason)]`` of children lost, and ``{part: reason}`` for forbidden tools.
     """
     session = Session(slot, files, deadline)
+    session.tasks = tasks if tasks is not None else task_names(cells)
     scores, count = {}, 0
     try:
         for cell in cells:
             if cell.kind in ("markdown", "check"):
                 continue
             if time.monotonic() >= deadline:
-                session.events.append((TIMED_OUT, f"the submission ran longer than "
-                                                  f"{slot.limits.submission_seconds:g} s in all; the rest was not run"))
+                session.events.append((TIMED_OUT, "the submission ran longer than its time in all; the rest was not run"))
                 scores.update({c.grade_id: 0.0 for c in cells if c.kind == "test" and c.grade_id not in scores})
                 break
             count += 1
@@ -184,7 +211,7 @@ def grade_notebook(slot, cells, files, deadline):
 
 def run_cell(session, cell, count):
     request = {"op": "cell", "index": count, "source": cell.source, "locked": cell.kind == "locked",
-               "part": cell.part, "forbid": cell.forbid, "defines": cell.defines}
+               "parts": {name: [part, list(tools)] for name, (part, tools) in session.tasks.items()}}
     outputs = cell.cell["outputs"] = []
     cell.cell["execution_count"] = count
     try:
@@ -214,19 +241,21 @@ def run_test(session, cell, count):
     outputs = cell.cell["outputs"] = []
     cell.cell["execution_count"] = count
     namespace = {"__name__": "__main__", "__builtins__": _builtins(printed)}
+    namespace.update({name: Proxy(session, name) for name in session.tasks})
     failure = None
     try:
-        reply, _ = session.request({"op": "names"})
-        for name in reply.get("names", []):
-            if isinstance(name, str) and name.isidentifier():
-                namespace[name] = Proxy(session, name)
-        exec(compile(cell.source, f"<hidden test {cell.grade_id}>", "exec"), namespace)
+        with watchdog.limit(session.slot.limits.seconds):
+            exec(compile(cell.source, f"<hidden test {cell.grade_id}>", "exec"), namespace)
     except Lost as lost:
         failure = _error("Stopped", f"your code {lost.reason} during this test ({lost.status})", [])
         session.events.append((lost.status, f"your code {lost.reason} during test {cell.grade_id!r}"))
     except StudentError as error:
         ename, _, evalue = str(error).partition(": ")
         failure = _error(ename, evalue, error.student_traceback)
+    except TestTooLong:
+        failure = _error("Stopped", f"the test itself ran longer than {session.slot.limits.seconds:g} s "
+                                    f"of the grader's CPU time (the values your code returned made it so)", [])
+        session.events.append((CRASHED, f"the values your code returned kept test {cell.grade_id!r} running too long"))
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: B036 -- a failed test, whatever it raised

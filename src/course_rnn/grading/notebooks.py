@@ -80,7 +80,7 @@ def defined_names(source):
     """Names a cell defines at top level: functions, classes and assigned names."""
     try:
         tree = parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the child reports it as the cell's error
         return []
     names = []
     for node in tree.body:
@@ -124,14 +124,20 @@ def source_cells(nb):
         cells.append(made)
     for made in cells:
         if made.kind == "test":
-            made.part = part_of(made.grade_id, solutions)
+            made.part = part_of(made.cell, solutions)
         elif made.kind == "solution":
             made.part = made.grade_id
     return cells
 
 
-def part_of(test_id, solution_ids):
-    """The solution cell a test belongs to: ``test_<name>[_<aspect>]`` -> ``<name>``."""
+def part_of(cell, solution_ids):
+    """The part (solution grade id) a test cell belongs to, as its metadata declares it
+    (``"course_rnn": {"part": ...}``); before that metadata existed, by the test's name:
+    ``test_<name>[_<aspect>]`` -> ``<name>``."""
+    declared = cell.get("metadata", {}).get("course_rnn", {}).get("part")
+    if declared in solution_ids:
+        return declared
+    test_id = nbgrader_meta(cell).get("grade_id", "")
     owners = [s for s in solution_ids if test_id == f"test_{s}" or test_id.startswith(f"test_{s}_")]
     return max(owners, key=len) if owners else None
 
@@ -142,13 +148,15 @@ def read_notebook(path):
     Raises Malformed with a one-line reason for anything else.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except UnicodeDecodeError:
         raise Malformed(f"{path.name} is not UTF-8 text") from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise Malformed(f"{path.name} is not valid JSON ({error.msg} at line {error.lineno})") from None
+    except RecursionError:
+        raise Malformed(f"{path.name} is JSON nested too deeply to be a notebook") from None
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise Malformed(f"{path.name} is JSON but not a notebook (no 'nbformat' field)")
     try:
@@ -166,6 +174,31 @@ def read_notebook(path):
         if not isinstance(cell.get("metadata"), dict):
             cell["metadata"] = {}
     return nb
+
+
+class Linked(Malformed):
+    """A submitted file that is a link (or not a regular file): never followed."""
+
+
+def read_regular(path, limit=64 * 2**20):
+    """The bytes of ``path`` if it is a regular file, opened without following a link
+    (``O_NOFOLLOW``), at most ``limit`` bytes; :class:`Linked` or :class:`Malformed` otherwise."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if os.path.islink(path):
+            raise Linked(f"{path.name} is a link, not a file; links in a submission are not followed") from None
+        raise Malformed(f"{path.name} cannot be read ({error.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise Linked(f"{path.name} is not a regular file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise Malformed(f"{path.name} is larger than {limit // 2**20} MiB")
+    return data
 
 
 def _upgraded(text):

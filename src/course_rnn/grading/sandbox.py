@@ -32,9 +32,13 @@ from course_rnn.grading.errors import GradingError
 CHILD = Path(__file__).with_name("child.py")
 WIRE = Path(wire.__file__)
 SRC = Path(__file__).resolve().parents[2]  # the folder that holds the course_rnn package
+PACKAGE = Path(__file__).resolve().parents[1]  # the course_rnn package as Python imports it
+GRADER, STAGING = "/.grader", "/.staging"  # inside: the child's own code; the submission before it is copied
 CGROUPS = Path("/sys/fs/cgroup")
 INSIDE = "/submission"
 TIMED_OUT, MEMORY, CRASHED = "timed out", "memory limit", "crashed"
+LEFTOVER_BYTES = 64 * 2**20
+WALL_FACTOR = 4  # the wall-clock backstop of a limit in CPU seconds
 
 
 @dataclass(frozen=True)
@@ -73,19 +77,41 @@ def bwrap_problem():
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bwrap (Debian package bubblewrap) is not installed"
-    try:
-        done = subprocess.run([bwrap, *mounts(), "--", sys.executable, "-I", "-c", "pass"],
-                              capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"bwrap could not start ({error})"
+    if os.geteuid() != 0:
+        return "the grader must run as root to give each child its own file systems (bwrap --cap-add)"
+    with tempfile.TemporaryDirectory() as empty:
+        try:
+            done = subprocess.run([bwrap, *mounts(empty), "--", sys.executable, "-I", "-c", "pass"],
+                                  capture_output=True, text=True, timeout=60, env=SANDBOX_ENV)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"bwrap could not start ({error})"
     if done.returncode != 0:
         return f"bwrap failed: {(done.stderr.strip().splitlines() or ['exit %d' % done.returncode])[-1]}"
     return None
 
 
-def mounts(workdir=None):
-    """bwrap's arguments: namespaces, read-only system and Python, one writable folder."""
-    args = ["--unshare-all", "--die-with-parent", "--new-session", "--uid", "65534", "--gid", "65534"]
+#: the environment of bubblewrap itself (it is PID 1 of the sandbox: a student can read it)
+SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def under_tmp(path):
+    return Path(path) == Path("/tmp") or Path("/tmp") in Path(path).parents
+
+
+def system_paths(package=None):
+    """``[(source, where inside)]``: the Python installation and the package, read-only.
+    ``package`` is a folder holding the edition of ``course_rnn`` students may import."""
+    paths = [(p, p) for p in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix), SRC})]
+    if package is not None:
+        paths.append((Path(package) / "course_rnn", PACKAGE))
+    return paths + [(CHILD, Path(GRADER) / "child.py"), (WIRE, Path(GRADER) / "wire.py")]
+
+
+def mounts(workdir=None, package=None):
+    """bwrap's arguments: namespaces, read-only system and Python, a read-only staging folder
+    from which each child copies its submission into a fresh folder of its own."""
+    args = ["--unshare-all", "--die-with-parent", "--new-session", "--uid", "65534", "--gid", "65534",
+            "--cap-add", "ALL", "--tmpfs", "/tmp"]  # the tmpfs first: a clone under /tmp is bound over it
     for top in ("usr", "bin", "lib", "lib64", "lib32", "sbin"):
         path = Path("/") / top
         if path.is_symlink():
@@ -94,13 +120,13 @@ def mounts(workdir=None):
             args += ["--ro-bind", str(path), str(path)]
     for path in ("/etc/ld.so.cache", "/etc/localtime", "/etc/ssl/certs"):
         args += ["--ro-bind-try", path, path]
-    for path in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix), SRC}):
-        args += ["--ro-bind", str(path), str(path)]
+    for source, inside in system_paths(package):
+        args += ["--ro-bind", str(source), str(inside)]
     if workdir is not None:
-        args += ["--bind", str(workdir), INSIDE, "--chdir", INSIDE]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--clearenv"]
-    for name, value in (("HOME", "/tmp"), ("PATH", "/usr/bin:/bin"), ("LANG", "C.UTF-8"),
-                        ("MPLBACKEND", "Agg"), *ONE_THREAD.items(), ("PYTHONHASHSEED", "0")):
+        args += ["--ro-bind", str(workdir), STAGING, "--dir", INSIDE, "--chdir", "/"]
+    args += ["--dev", "/dev", "--proc", "/proc", "--clearenv"]
+    for name, value in (("HOME", "/tmp"), ("PATH", "/usr/bin:/bin"), ("LANG", "C.UTF-8"), ("MPLBACKEND", "Agg"),
+                        ("PYTHONBREAKPOINT", "0"), *ONE_THREAD.items(), ("PYTHONHASHSEED", "0")):
         args += ["--setenv", name, value]
     return args
 
@@ -157,8 +183,10 @@ class Cgroups:
         return int(self.read("memory", "memory.failcnt") or 0)
 
     def kill(self, keep=frozenset()):
-        """SIGKILL every process of the groups but ``keep``, until none is left."""
-        for _ in range(200):
+        """SIGKILL every process of the groups but ``keep``, until none is left (or 20 s,
+        on a machine so busy that the kernel is slow to reap them)."""
+        until = time.monotonic() + 20
+        while time.monotonic() < until:
             extra = self.pids() - set(keep)
             if not extra:
                 return
@@ -207,8 +235,9 @@ def remove_stale_cgroups():
 class Slot:
     """One worker's sandbox: a zygote that forks a child per submission."""
 
-    def __init__(self, name, limits, preload=("numpy",), unsafe=False, folder=None):
+    def __init__(self, name, limits, preload=("numpy",), unsafe=False, folder=None, package=None):
         self.name, self.limits, self.preload, self.unsafe = name, limits, tuple(preload), unsafe
+        self.package = package  # the folder of the students' edition of course_rnn
         self.root = Path(tempfile.mkdtemp(prefix=f".course-rnn-{name}-", dir=folder))
         self.workdir = self.root / "submission"
         self.process = self.channel = None
@@ -220,19 +249,18 @@ class Slot:
         self.stop_zygote()
         self.workdir.mkdir(parents=True, exist_ok=True)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        inside = self.workdir if self.unsafe else Path(INSIDE)
-        command = [sys.executable, "-I", str(CHILD), str(theirs.fileno()), str(WIRE),
-                   "unsafe" if self.unsafe else "sandboxed", *self.preload]
-        env = None
+        env = SANDBOX_ENV
         if self.unsafe:  # temporary files go to a private folder emptied after each child
             scratch = self.root / "child-tmp"
             scratch.mkdir(exist_ok=True)
             env = dict(os.environ, TMPDIR=str(scratch), **ONE_THREAD)
+            command = [sys.executable, "-I", str(CHILD), str(theirs.fileno()), str(WIRE), "unsafe", *self.preload]
         else:
-            command = [shutil.which("bwrap"), *mounts(self.workdir), "--", *command]
-        self.inside = str(inside)
+            command = [shutil.which("bwrap"), *mounts(self.workdir, self.package), "--",
+                       sys.executable, "-I", f"{GRADER}/child.py", str(theirs.fileno()), f"{GRADER}/wire.py",
+                       "sandboxed", *self.preload]
         self.process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         preexec_fn=self.cgroups.join, start_new_session=True)
         theirs.close()
         self.channel = ours
@@ -243,8 +271,9 @@ class Slot:
             ready = b""
         if not ready:
             self.process.kill()
-            log = self.process.stderr.read().decode(errors="replace").strip().splitlines()[-5:]
-            raise GradingError(f"the sandbox did not start: {' / '.join(log) or 'no message'}")
+            self.process.wait()
+            problem = None if self.unsafe else bwrap_problem()
+            raise GradingError(f"the sandbox did not start: {problem or 'the zygote ended before it was ready'}")
         self.keep = self.cgroups.pids()
         for pid in self.keep:
             try:
@@ -255,6 +284,7 @@ class Slot:
         self.cgroups.write("memory", "memory.limit_in_bytes", usage + self.limits.memory_bytes)
         self.cgroups.write("memory", "memory.memsw.limit_in_bytes", usage + self.limits.memory_bytes)
         self.cgroups.write("pids", "pids.max", len(self.keep) + self.limits.processes)
+        self.baseline = usage
 
     def fork(self, files):
         """A fresh child for one submission, its folder holding ``files`` ({name: Path})."""
@@ -264,7 +294,10 @@ class Slot:
             shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
         for name, path in files.items():
             (shutil.copytree if path.is_dir() else shutil.copyfile)(path, self.workdir / name)
-        limits = {"workdir": self.inside, "cpu_seconds": int(self.limits.submission_seconds) + 1,
+        limits = {"workdir": str(self.workdir) if self.unsafe else INSIDE, "staging": STAGING,
+                  "keep": sorted({str(inside) for _, inside in system_paths(self.package) if under_tmp(inside)
+                                  and Path(inside).is_dir()}),
+                  "tmpfs_bytes": self.limits.memory_bytes, "cpu_seconds": int(self.limits.submission_seconds) + 1,
                   "file_bytes": self.limits.file_bytes, "call_seconds": self.limits.seconds}
         try:
             self.channel.send(json.dumps({"op": "fork", "limits": limits}).encode())
@@ -292,9 +325,10 @@ class Slot:
             code = json.loads(message.decode())["code"] if message else None
         except (OSError, ValueError, KeyError):
             pass
-        if code is None:
-            self.start()  # the zygote itself is gone: a fresh sandbox for the next child
-        if self.cgroups.oom_kills() > self.oom_before:
+        memory_limit = self.cgroups.oom_kills() > self.oom_before
+        if code is None or self.leftover():
+            self.start()  # the zygote is gone, or memory is still held: a fresh sandbox for the next child
+        if memory_limit:
             return MEMORY, f"used more than the memory limit of {self.limits.memory_bytes / 2**30:g} GiB"
         if reason is not None:
             return TIMED_OUT, reason
@@ -306,12 +340,17 @@ class Slot:
             return CRASHED, f"was killed by {signal.Signals(-code).name}"
         return CRASHED, f"exited the Python process running the notebook with code {code}"
 
+    def leftover(self):
+        """Whether the slot's memory group still holds much more than right after the zygote
+        started (what a child left behind would be charged to the next student)."""
+        usage = self.cgroups.read("memory", "memory.usage_in_bytes")
+        return bool(usage) and int(usage) > getattr(self, "baseline", 0) + LEFTOVER_BYTES
+
     def stop_zygote(self):
         if self.process is not None:
             self.cgroups.kill()
             self.process.kill()
             self.process.wait()
-            self.process.stderr.close()
             self.channel.close()
             self.process = None
 
@@ -326,34 +365,44 @@ class Connection:
 
     def __init__(self, slot, sock):
         self.slot, self.sock, self.alive = slot, sock, True
-        self.deadline = time.monotonic() + slot.limits.submission_seconds
+        self.deadline = time.monotonic() + WALL_FACTOR * slot.limits.submission_seconds
         self.stream = _DeadlineStream(sock)
         self.request({"op": "hello"}, expect="ready", send=False)
 
     def request(self, header, blob=b"", expect=None, send=True, seconds=None):
-        """Send ``header`` and return the child's reply ``(header, blob)``."""
+        """Send ``header`` and return the child's reply ``(header, blob)``.
+
+        The child ends itself when the cell or call has used ``seconds`` of CPU time (after
+        naming the function to charge); the wall-clock deadline here is only a backstop,
+        several times larger, for code that sleeps or blocks, so that a busy machine does not
+        change a grade.
+        """
         if not self.alive:
             raise Lost(self.lost_status, self.lost_reason)
-        per_request = self.slot.limits.seconds if seconds is None else seconds
-        until = min(time.monotonic() + per_request, self.deadline)
+        cpu = self.slot.limits.seconds if seconds is None else seconds
+        backstop = WALL_FACTOR * cpu + 10
+        until = min(time.monotonic() + backstop, self.deadline)
         self.stream.until = until
-        self.running_late = None
+        self.running_late, out_of_cpu = None, False
         try:
             if send:
                 wire.send(self.stream, header, blob)
             reply, data = wire.receive(self.stream)
-            while reply.get("op") == "hung":  # the child names the function about to run out of time
+            while reply.get("op") == "hung":  # the child names the function that ran out of time
                 name = reply.get("function")
                 self.running_late = name if isinstance(name, str) and name.isidentifier() else None
+                out_of_cpu = out_of_cpu or reply.get("cpu") is True
                 reply, data = wire.receive(self.stream)
             if expect is not None and reply.get("op") != expect:
                 raise wire.WireError(f"expected {expect!r}, got {reply.get('op')!r}")
             return reply, data
         except TimeoutError:
             whole = until == self.deadline
-            limit = self.slot.limits.submission_seconds if whole else per_request
-            self.lose(f"ran longer than {limit:g} s" + (" in all" if whole else ""))
+            limit = self.slot.limits.submission_seconds * WALL_FACTOR if whole else backstop
+            self.lose(f"ran longer than {limit:g} s of wall-clock time" + (" in all" if whole else ""))
         except (EOFError, OSError, wire.WireError) as error:
+            if out_of_cpu:
+                self.lose(f"used more than {cpu:g} s of CPU time")
             self.lose(None if isinstance(error, (EOFError, OSError)) else f"broke the grader's protocol ({error})")
 
     def lose(self, reason):
