@@ -3,11 +3,12 @@ and the properties every language model must have (each distribution sums to one
 order-n model reads only the last n - 1 words)."""
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
 
-from course_rnn.ngram import EOS, UNK, NGramLM, tokenize
+from course_rnn.ngram import EOS, UNK, NGramLM, stream_ngram_nats, tokenize
 
 # Corpus "a b" and "a a".  Padded for a bigram model: <s> a b </s> and <s> a a </s>.
 #   bigram counts        <s>: {a: 2}   a: {b: 1, a: 1, </s>: 1}   b: {</s>: 1}
@@ -111,3 +112,34 @@ def test_auto_discount_is_neys_estimate_per_order():
     p_uni_b = (1 - d1) / 5 + d1 * 3 / 5 / 4
     assert lm.prob("b", ["a"]) == pytest.approx((1 - d2) / 3 + d2 * 3 / 3 * p_uni_b)
     assert sum(lm.prob(w, ["a"]) for w in lm.vocab) == pytest.approx(1.0)
+
+
+def _counted_nats(train, held_out, V, order, k):
+    """The add-k n-gram cross-entropy written out with Python dictionaries."""
+    grams = Counter(tuple(train[i:i + order]) for i in range(len(train) - order + 1))
+    contexts = Counter(tuple(train[i:i + order - 1]) for i in range(len(train) - order + 1))
+    logs = [math.log((grams[tuple(held_out[i:i + order])] + k)
+                     / (contexts[tuple(held_out[i:i + order - 1])] + k * V))
+            for i in range(len(held_out) - order + 1)]
+    return -sum(logs) / len(logs)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_stream_ngram_nats_matches_counting_with_dictionaries(order):
+    rng = np.random.default_rng(order)
+    V = 7
+    train = rng.choice(V, size=3000, p=rng.dirichlet(np.ones(V))).tolist()
+    held_out = rng.choice(V, size=500).tolist()
+    for k in (0.1, 1.0):
+        assert stream_ngram_nats(train, held_out, V, order, k) == pytest.approx(
+            _counted_nats(train, held_out, V, order, k), rel=1e-12)
+
+
+def test_stream_ngram_nats_is_ln_v_with_overwhelming_smoothing_and_the_bigram_learns_a_cycle():
+    V = 5
+    cycle = [0, 1, 2, 3, 4] * 200
+    assert stream_ngram_nats(cycle, cycle, V, 1, k=1e9) == pytest.approx(math.log(V))
+    assert stream_ngram_nats(cycle, cycle, V, 1, k=1.0) == pytest.approx(math.log(V), rel=1e-6)
+    assert stream_ngram_nats(cycle, cycle, V, 2, k=1e-6) < 1e-6   # the next id is determined
+    with pytest.raises(ValueError):
+        stream_ngram_nats(cycle, [5], V, 1)

@@ -9,7 +9,8 @@ import torch
 
 from course_rnn.models import CharLM
 from course_rnn.sampling import TorchStepper
-from course_rnn.textmetrics import distinct_n, ngrams, perplexity, seq_rep_n, sequence_log_prob
+from course_rnn.textmetrics import (distinct_n, known_word_rate, ngrams, perplexity, seq_rep_n,
+                                   sequence_log_prob)
 
 
 def test_ngrams_in_order():
@@ -62,3 +63,9 @@ def test_bad_arguments_raise():
         distinct_n([["a"], ["b", "c"]], 3)
     with pytest.raises(ValueError, match="empty"):
         perplexity(lambda t, s: (np.zeros(3), s), [0], [])
+
+
+def test_known_word_rate_counts_words_by_hand():
+    known = {"to", "be", "or", "not", "o'er"}
+    assert known_word_rate("To be, or nott tobe:\nO'er", known) == pytest.approx(4 / 6)
+    assert known_word_rate("...\n!", known) == 0.0

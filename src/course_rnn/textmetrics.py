@@ -4,12 +4,14 @@ r"""Measures of generated text: how likely the model finds it, and how varied it
   :math:`\mathrm{PPL} = \exp\big(-\frac1L \sum_{t=1}^{L} \ln p(y_t \mid \text{prime}, y_{<t})\big)`;
 - :func:`distinct_n` (Li et al., 2016): distinct n-grams / all n-grams, pooled over samples;
 - :func:`seq_rep_n` (Welleck et al., 2020): the fraction of a sequence's n-grams that are
-  repeats of an n-gram earlier in the same sequence.
+  repeats of an n-gram earlier in the same sequence;
+- :func:`known_word_rate`: the share of a sample's words that are real words.
 
 Tokens are any hashable items: characters, or words from ``text.split()``.
 """
 
 import math
+import re
 
 import numpy as np
 
@@ -66,3 +68,13 @@ def _as_list_of_sequences(sequences):
         raise TypeError("sequences must be a list of token sequences, e.g. [text.split()] or "
                         "[list(text)]; a bare string is ambiguous")
     return [list(s) for s in sequences]
+
+
+def known_word_rate(text, known_words):
+    """The share of the words of ``text`` (runs of letters and apostrophes, lower-cased) that
+    are in the set ``known_words``: how much of a sample is spelled like real words.  0 for a
+    text with no words."""
+    words = re.findall(r"[a-z']+", text.lower())
+    if not words:
+        return 0.0
+    return sum(w in known_words for w in words) / len(words)
