@@ -4,7 +4,8 @@ r"""Vanishing and exploding gradients, made measurable (book/vanishing.md).
   :math:`\rho(W) = \max_k |\lambda_k(W)|`, the quantity that decides whether products
   :math:`\prod_s W_{hh}^\top \mathrm{diag}(\tanh'(a_s))` shrink or grow;
 - :func:`pascanu_unit`: the one-neuron recurrent model of Pascanu, Mikolov & Bengio (2013),
-  :math:`x_t = w\, \sigma(x_{t-1}) + b`, whose loss has a cliff along :math:`w`.
+  :math:`x_t = w\, \sigma(x_{t-1}) + b` with the loss :math:`(\sigma(x_{50}) - 0.7)^2`, which
+  has a cliff along :math:`w`.
 """
 
 import numpy as np
@@ -32,9 +33,13 @@ def pascanu_unit(w, b, T=50, x0=0.5, target=0.7):
     2013, Section 3.2 and Fig. 6):
 
     .. math::
-        x_t = w\,\sigma(x_{t-1}) + b, \qquad L = (x_T - \text{target})^2, \qquad
+        x_t = w\,\sigma(x_{t-1}) + b, \qquad L = (\sigma(x_T) - \text{target})^2, \qquad
         \frac{\partial x_t}{\partial w} = \sigma(x_{t-1}) + w\,\sigma'(x_{t-1})\,
             \frac{\partial x_{t-1}}{\partial w}
+
+    (the loss reads the unit's output :math:`\sigma(x_T)`, as in the paper's Fig. 6, so
+    :math:`\partial L/\partial w = 2(\sigma(x_T) - \text{target})\,\sigma'(x_T)\,
+    \partial x_T/\partial w`).
 
     The derivative is carried forward with the state (forward-mode differentiation), so a
     whole grid of ``w`` (any shape; ``b`` broadcasts) costs T vectorised steps.  Near a
@@ -49,4 +54,5 @@ def pascanu_unit(w, b, T=50, x0=0.5, target=0.7):
         s = 1.0 / (1.0 + np.exp(-x))
         dx_dw = s + w * s * (1.0 - s) * dx_dw   # uses x_{t-1}: before x is updated
         x = w * s + b
-    return (x - target) ** 2, 2.0 * (x - target) * dx_dw
+    y = 1.0 / (1.0 + np.exp(-x))                # the output sigma(x_T)
+    return (y - target) ** 2, 2.0 * (y - target) * y * (1.0 - y) * dx_dw
