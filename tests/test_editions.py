@@ -261,3 +261,156 @@ def test_leak_scan_finds_a_hidden_test_line_and_a_body_inside_a_wheel(tmp_path):
 def test_the_scan_of_a_student_package_finds_nothing(tmp_path):
     editions.write_student_package(tmp_path / "pkg", REPO)
     assert editions.scan_for_leaks(tmp_path / "pkg", REPO) == {}
+
+
+# The student wheel, installed alone into a fresh virtualenv, runs every release.
+
+RUNNER = r'''
+import json, sys, traceback
+import matplotlib
+matplotlib.use("Agg")
+import course_rnn
+exercise, solution = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+print(json.dumps({"course_rnn": course_rnn.__file__}), flush=True)
+
+def cells(path):
+    for cell in json.load(open(path, encoding="utf-8"))["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if cell["cell_type"] == "code" and grade_id:
+            yield grade_id, "".join(cell["source"]), cell["metadata"]["nbgrader"]
+answers = {g: s for g, s, m in cells(solution) if m.get("solution")} if solution else {}
+namespace = {"__name__": "__main__"}
+for grade_id, source, meta in cells(exercise):
+    if meta.get("solution"):
+        source = answers.get(grade_id, source)   # the instructor's answer, or the release's stub
+    elif not (grade_id == "setup" or grade_id.startswith(("check_", "adapter_"))):
+        continue                                 # the hidden tests are the grader's
+    try:
+        exec(compile(source, grade_id, "exec"), namespace)
+        status = {"cell": grade_id, "ok": True}
+    except BaseException as error:
+        status = {"cell": grade_id, "ok": False, "error": type(error).__name__, "message": str(error),
+                  "where": traceback.extract_tb(error.__traceback__)[-1].filename}
+    print(json.dumps(status), flush=True)
+'''
+
+
+@pytest.fixture(scope="module")
+def student_venv(tmp_path_factory):
+    """A virtualenv with the student wheel installed and nothing else of course_rnn: its other
+    dependencies come from this environment's site-packages through a .pth line (which, unlike
+    the site directory itself, does not run this environment's .pth files, so the editable
+    course_rnn of the repository is not importable there)."""
+    import site
+    import sysconfig
+
+    root = tmp_path_factory.mktemp("student-venv")
+    wheel = editions.write_wheel(editions.write_student_package(root / "package", REPO), root / "dist", REPO)
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "course-rnn-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-compile",
+                    "--no-index", "--quiet", str(wheel)], check=True)
+    return python, Path(purelib), wheel
+
+
+def _run_release(python, exercise, solution=None, cwd=None):
+    env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HOME": str(cwd)}
+    script = Path(cwd) / "run_release.py"
+    script.write_text(RUNNER)
+    result = subprocess.run([str(python), str(script), str(exercise), *([str(solution)] if solution else [])],
+                            cwd=exercise.parent, capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return lines[0]["course_rnn"], lines[1:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", [p.parent.name for p in NOTEBOOKS])
+def test_every_release_runs_its_setup_and_self_checks_with_only_the_student_wheel(student_venv, assignment, tmp_path):
+    """With the release's stubs, the setup runs and every self-check fails with a
+    NotImplementedError (the student's own stub, or the package's "part of assignment"
+    message), never an ImportError; with the instructor's answers pasted in, every self-check
+    passes: the wheel holds everything a student who writes the answers needs."""
+    python, purelib, _ = student_venv
+    exercise = next((REPO / "exercises" / assignment).glob("*.ipynb"))
+    solution = REPO / "solutions" / assignment / exercise.name
+    where, stubs = _run_release(python, exercise, cwd=tmp_path)
+    assert Path(where).resolve().is_relative_to(purelib.resolve()), f"imported {where}, not the wheel's"
+    by_cell = {s["cell"]: s for s in stubs}
+    assert by_cell["setup"]["ok"], by_cell["setup"]
+    checks = [s for s in stubs if s["cell"].startswith("check_")]
+    assert checks and all(s["ok"] or s["error"] == "NotImplementedError" for s in checks), \
+        [s for s in checks if not s["ok"] and s["error"] != "NotImplementedError"]
+    assert any(not s["ok"] for s in checks), "a self-check passed with nothing written"
+    where, answered = _run_release(python, exercise, solution, cwd=tmp_path)
+    failed = [s for s in answered if not s["ok"]]
+    assert not failed, failed
+
+
+def test_the_student_wheel_holds_no_body_and_no_byte_code_of_an_unreleased_target(student_venv):
+    import zipfile
+
+    _, purelib, wheel = student_venv
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "course_rnn/scratch/rnn.py" in names and not [n for n in names if n.endswith((".pyc", ".pyo"))]
+    assert editions.scan_for_leaks(wheel.parent, REPO) == {}
+    assert editions.scan_for_leaks(purelib / "course_rnn", REPO) == {}
+
+
+# Collecting from a learning-management system: nbgrader zip_collect with the course's config.
+
+@pytest.mark.slow
+def test_zip_collect_of_three_lms_submissions_then_grade_and_export(tmp_path):
+    """A Moodle-style zip of three students' notebooks goes through `nbgrader zip_collect` with
+    nbgrader_config.py's settings into submitted/<id>/, then `course-rnn grade` scores them as
+    the instructor's solution (full marks), the untouched release (0) and the solution with its
+    first part left blank (in between); the export carries the due date set in the gradebook."""
+    import csv
+    import os
+    import zipfile
+
+    sys.path.insert(0, str(REPO / "tests"))
+    import grader_fixtures as fixtures
+
+    assignment = "a05_tree_lstm"
+    solved, blank = fixtures.solved(assignment), fixtures.release(assignment)
+    first_blank = fixtures.with_first_solution(solved, lambda s: fixtures.source(fixtures.solution_cells(blank)[0]))
+    course = tmp_path / "course"
+    archive = course / "downloaded" / assignment / "archive"
+    archive.mkdir(parents=True)
+    students = {"1001": ("Ada Lovelace", solved), "1002": ("Alan Turing", blank), "1003": ("Grace Hopper", first_blank)}
+    with zipfile.ZipFile(archive / "moodle-download.zip", "w") as download:
+        for student, (full_name, notebooks) in students.items():
+            for name, notebook in notebooks.items():
+                download.writestr(f"{full_name}_{student}_assignsubmission_file_/{name}", json.dumps(notebook))
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    root = f"--CourseDirectory.root={course}"
+    for command in (["db", "assignment", "add", assignment, "--duedate=2026-10-15 23:59:00 UTC", root],
+                    ["zip_collect", assignment, root]):
+        result = subprocess.run([str(bin_dir / "nbgrader"), *command], cwd=REPO, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+    for student in students:
+        for name in solved:
+            assert (course / "submitted" / student / assignment / name).is_file(), (student, name)
+    result = subprocess.run([str(bin_dir / "course-rnn"), "grade", assignment, "--course-dir", str(course),
+                             "--no-progress"], cwd=REPO, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    scores = {}
+    for line in result.stdout.splitlines():
+        student, status, score, *_ = line.split("\t")
+        assert status == "graded", line
+        got, total = map(float, score.split("/"))
+        scores[student] = got / total
+    assert scores["1001"] == 1.0 and scores["1002"] == 0.0 and 0.0 < scores["1003"] < 1.0, scores
+    result = subprocess.run([str(bin_dir / "course-rnn"), "export", "--course-dir", str(course)],
+                            cwd=REPO, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = list(csv.DictReader(open(course / "grades.csv", encoding="utf-8")))
+    assert sorted(r["student_id"] for r in rows) == sorted(students)
+    assert all(r["duedate"].startswith("2026-10-15 23:59:00") for r in rows), rows[0]
+    assert {r["student_id"]: float(r["score"]) / float(r["max_score"]) for r in rows} == scores
