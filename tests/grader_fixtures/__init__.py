@@ -92,6 +92,11 @@ def tests_of(assignment, part):
     """The test cells of a solution cell: ``test_<part>`` and ``test_<part>_<aspect>``,
     unless a longer solution grade_id claims them (solutions/README.md)."""
     parts = [meta(c)["grade_id"] for c in solution_cells(instructor(assignment))]
+    declared = {meta(c)["grade_id"]: c["metadata"]["course_rnn"]["part"]
+                for nb in instructor(assignment).values() for c in nb["cells"]
+                if meta(c).get("grade") and "part" in c.get("metadata", {}).get("course_rnn", {})}
+    if declared:
+        return {t for t, p in declared.items() if p == part}
     owned = {}
     for test in test_points(assignment):
         owners = [p for p in parts if test == f"test_{p}" or test.startswith(f"test_{p}_")]
@@ -352,7 +357,91 @@ def kinds(assignment, course_dir, port):
     add("no_notebook", {"README.txt": "I forgot to attach my notebook.\n"}, [MALFORMED], "zero", "no notebook")
     if single:
         add("renamed_notebook", {f"Copy of {name}": good[name]}, [GRADED], "full", "graded Copy of")
+    red_team(assignment, good, blank, first, add)
     return found
+
+
+FORBIDDEN_CALLS = {
+    "course_rnn": "import importlib as _il\n_il.import_module('course' + '_rnn.grading.checks').random_arrays(0)",
+    "torch.autograd": "import torch as _t\n_x = _t.zeros(3, **{'requires_' + 'grad': True})\n(2 * _x).sum().backward()",
+    "numerical_gradient": ("import types as _ty, numpy as _np\n"
+                           "_ng = _ty.FunctionType(numerical_gradient.__code__.replace(co_name='helper'), globals())\n"
+                           "_ng(lambda: 0.0, _np.zeros(1))"),
+    "torch": "import torch as _t\nfloat(_t.ones(2).sum())",
+}
+
+
+def free_cell(notebooks, code, after=0):
+    """``notebooks`` with a free code cell (no metadata) after the ``after``-th cell of the first."""
+    notebooks = copy(notebooks)
+    nb = next(iter(notebooks.values()))
+    nb["cells"].insert(after + 1, {"cell_type": "code", "metadata": {}, "source": code, "outputs": [],
+                                   "execution_count": None})
+    return notebooks
+
+
+def red_team(assignment, good, blank, first, add):
+    """The attacks of issue 12, each with the grade it must get."""
+    # Names a student defines can never shadow the builtins or imports of a hidden test.
+    shadow = "\n".join(f"{n} = lambda *a, **k: {v}" for n, v in (
+        ("enumerate", "[]"), ("abs", "0.0"), ("len", "0"), ("range", "[]"), ("zip", "[]"), ("all", "True"),
+        ("any", "False"), ("isinstance", "True"), ("min", "0.0"), ("max", "0.0"), ("sum", "0.0"),
+        ("float", "0.0"), ("int", "0"), ("sorted", "[]"), ("print", "None")))
+    add("shadow_builtins", free_cell(blank, shadow + "\nnp = None\nnumpy = None\n"), [GRADED], "zero")
+    # The answers are not in the package the sandbox imports: copying them gives nothing.
+    from course_rnn.editions import declared_targets
+
+    targets = declared_targets(REPO).get(assignment, [])
+    if targets:
+        copy_code = ("import importlib, inspect\n"
+                     f"for _target in {targets!r}:\n"
+                     "    _module, _, _name = _target.rpartition('.')\n"
+                     "    try:\n"
+                     "        _source = inspect.getsource(getattr(importlib.import_module(_module), _name))\n"
+                     "        exec(compile(inspect.cleandoc('if True:\\n' + _source) if _source.startswith(' ') else _source,"
+                     " '<copied>', 'exec'), globals())\n"
+                     "    except Exception as _error:\n"
+                     "        print('cannot copy', _target, type(_error).__name__)\n")
+        add("copies_reference_source", free_cell(blank, copy_code), [GRADED], "zero")
+    # Every way of hiding a forbidden tool from the guard still loses that part.
+    for tool, call in FORBIDDEN_CALLS.items():
+        part = forbidding(assignment, tool)
+        if part is None:
+            continue
+        label = tool.replace(".", "_")
+        wrapper = (f"\n\nclass _Callable:\n    def __call__(self, *args, **kwargs):\n{_indent(_indent(call))}\n"
+                   "        return _original(*args, **kwargs)\n")
+        instance = copy(good)
+        cell = next(c for c in solution_cells(instance) if meta(c)["grade_id"] == part)
+        names = functions_of(source(cell))
+        if names:
+            cell["source"] = source(cell) + f"\n\n_original = {names[0]}" + wrapper + f"\n{names[0]} = _Callable()\n"
+            add(f"forbidden_{label}_in_a_callable_instance", instance, [GRADED], ("lose_part", part), "forbid")
+        marked = wrap_first_function(good, part, call)
+        cell = next(c for c in solution_cells(marked) if meta(c)["grade_id"] == part)
+        cell["source"] = source(cell) + "".join(f"\n{n}.__course_rnn_guarded__ = True" for n in functions_of(source(cell)))
+        add(f"forbidden_{label}_marked_as_guarded", marked, [GRADED], ("lose_part", part), "forbid")
+        hidden = wrap_first_function(good, part, call + "\nimport gc\ntry:\n    gc.get_objects()\nexcept RuntimeError:\n"
+                                                         "    pass")
+        add(f"forbidden_{label}_then_gc", hidden, [GRADED], ("lose_part", part), "forbid")
+    # What the sandbox shows of the grader: nothing (the test reads the notebooks and feedback).
+    add("prints_environment", free_cell(good, (
+        "import os\nfor _pid in os.listdir('/proc'):\n    try:\n"
+        "        print(_pid, open(f'/proc/{_pid}/environ').read())\n    except OSError:\n        pass\n"
+        "print(dict(os.environ))\ntry:\n    open('/proc/1/fd/2', 'w').write('hello')\nexcept OSError as _e:\n"
+        "    print(_e)")), [GRADED], "full")
+    # Correct code with habits of real students keeps every point.
+    add("breakpoint_left_in", wrap_first_function(good, first, "breakpoint()\nimport pdb\npdb.set_trace()"),
+        [GRADED], "full")
+    timed = copy(good)
+    for cell in solution_cells(timed):
+        cell["source"] = "%%time\n" + source(cell)
+    add("timed_cells", timed, [GRADED], "full")
+    add("recursion_limit_caught", wrap_first_function(good, first, (
+        "def _deep(n):\n    return _deep(n + 1)\ntry:\n    _deep(0)\nexcept RecursionError:\n    pass")), [GRADED], "full")
+    # Code the parser cannot take is the student's error, in the cell that holds it.
+    add("parser_recursion", with_first_solution(good, lambda s: "x = " + "+".join(["1"] * 300000) + "\n" + s),
+        [GRADED], "first_blank")
 
 
 def orphan_seconds(port):

@@ -38,7 +38,7 @@ CGROUPS = Path("/sys/fs/cgroup")
 INSIDE = "/submission"
 TIMED_OUT, MEMORY, CRASHED = "timed out", "memory limit", "crashed"
 LEFTOVER_BYTES = 64 * 2**20
-WALL_FACTOR = 4  # the wall-clock backstop of a limit in CPU seconds
+WALL_FACTOR = 3  # the wall-clock backstop of a limit in CPU seconds
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,9 @@ def under_tmp(path):
 def system_paths(package=None):
     """``[(source, where inside)]``: the Python installation and the package, read-only.
     ``package`` is a folder holding the edition of ``course_rnn`` students may import."""
-    paths = [(p, p) for p in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix), SRC})]
+    found = {Path(sys.base_prefix).resolve(), Path(sys.prefix), SRC}
+    found |= {Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
+    paths = [(p, p) for p in sorted(found)]
     if package is not None:
         paths.append((Path(package) / "course_rnn", PACKAGE))
     return paths + [(CHILD, Path(GRADER) / "child.py"), (WIRE, Path(GRADER) / "wire.py")]
