@@ -9,7 +9,7 @@ hidden tests never take is caught too.  Both lead to zero points for the part's 
 import ast
 import threading
 
-TOOLS = ("course_rnn", "torch.autograd", "numerical_gradient")
+TOOLS = ("course_rnn", "torch.autograd", "numerical_gradient", "torch", "torch.nn.rnn")
 _PARSING = threading.Lock()
 
 
@@ -21,8 +21,19 @@ def parse(source):
         return ast.parse(source)
 
 
+RECURRENT = {"LSTM", "LSTMCell", "GRU", "GRUCell", "RNN", "RNNCell", "RNNBase", "lstm_cell", "gru_cell",
+             "rnn_tanh_cell", "rnn_relu_cell", "_VF"}
+AUTOGRAD = {"autograd", "requires_grad", "requires_grad_"}  # (not "backward": a student may name a helper so)
+
+
 def static_violations(source, tools):
-    """One line per use of a forbidden tool in ``source``, e.g. ``imports course_rnn (line 3)``."""
+    """One line per use of a forbidden tool in ``source``, e.g. ``imports course_rnn (line 3)``.
+
+    Tools: ``course_rnn``, ``torch.autograd``, ``numerical_gradient``, ``torch`` (any of it)
+    and ``torch.nn.rnn`` (torch's recurrent layers and kernels, for a cell that must be built
+    from tensor operations).  Names count wherever they appear: as a name, an attribute, a
+    keyword argument (``requires_grad=True``) or a module path in a string.
+    """
     try:
         tree = parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # the child reports it as the cell's error
@@ -35,17 +46,29 @@ def static_violations(source, tools):
             modules = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
             modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                node.value.split(".")[0] in ("course_rnn", "torch") and node.value.replace(".", "").replace("_", "").isalnum():
+            modules = [node.value]  # importlib.import_module("course_rnn.scratch"), __import__("torch")
         for module in modules:
-            for tool in ("course_rnn", "torch.autograd"):
+            for tool in ("course_rnn", "torch.autograd", "torch"):
                 if tool in tools and (module == tool or module.startswith(tool + ".")):
                     found.append(f"imports {module} (line {line})")
-        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-        if name is None:
+        if isinstance(node, ast.Name):
+            name = node.id
+        elif isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.keyword):
+            name = node.arg
+        else:
             continue
         if "course_rnn" in tools and name == "course_rnn":
             found.append(f"uses course_rnn (line {line})")
-        if "torch.autograd" in tools and name in ("autograd", "requires_grad", "requires_grad_"):
+        if "torch" in tools and name == "torch":
+            found.append(f"uses torch (line {line})")
+        if "torch.autograd" in tools and name in AUTOGRAD:
             found.append(f"uses torch's automatic differentiation ({name}, line {line})")
+        if "torch.nn.rnn" in tools and name in RECURRENT:
+            found.append(f"uses torch's recurrent layers ({name}, line {line})")
         if "numerical_gradient" in tools and name == "numerical_gradient":
             found.append(f"calls numerical_gradient (line {line})")
     return list(dict.fromkeys(found))
