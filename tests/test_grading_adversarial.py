@@ -31,7 +31,7 @@ LIMIT = 30  # CPU seconds per cell or call (a04 trains a tagger in a hidden test
 SECRET = "postgresql://grader:hunter2@db.example/gradebook"  # in the grader's environment: must leak nowhere
 COURSE_RNN = str(Path(sys.executable).parent / "course-rnn")
 KIND_NAMES = list(dict.fromkeys(
-    [k.name for k in fixtures.kinds(fixtures.assignments()[0], "/nonexistent", 1)] + ["renamed_notebook"]))
+    k.name for a in fixtures.assignments() for k in fixtures.kinds(a, "/nonexistent", 1)))
 
 
 def digest(folder):

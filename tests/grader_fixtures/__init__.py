@@ -371,6 +371,24 @@ FORBIDDEN_CALLS = {
 }
 
 
+HIDDEN_CELL = '''import torch
+from torch import nn
+
+
+class NAME(nn.Module):
+    def __init__(self, input_size, hidden_size, *args, **kwargs):
+        super().__init__()
+        cell = getattr(nn, "LSTM" + "Cell")(input_size, hidden_size)
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.weight_ih, self.weight_hh = cell.weight_ih, cell.weight_hh
+        self.bias_ih, self.bias_hh = cell.bias_ih, cell.bias_hh
+        self._kept = [cell]
+
+    def forward(self, x, state=None):
+        return self._kept[0](x, state)
+'''
+
+
 def free_cell(notebooks, code, after=0):
     """``notebooks`` with a free code cell (no metadata) after the ``after``-th cell of the first."""
     notebooks = copy(notebooks)
@@ -424,6 +442,14 @@ def red_team(assignment, good, blank, first, add):
         hidden = wrap_first_function(good, part, call + "\nimport gc\ntry:\n    gc.get_objects()\nexcept RuntimeError:\n"
                                                          "    pass")
         add(f"forbidden_{label}_then_gc", hidden, [GRADED], ("lose_part", part), "forbid")
+    # A module "built from tensor operations" that hands its step to torch's own cell, kept
+    # where a name check cannot see it, still loses its part.
+    part = forbidding(assignment, "torch.nn.rnn")
+    if part is not None:
+        hidden_cell = copy(good)
+        cell = next(c for c in solution_cells(hidden_cell) if meta(c)["grade_id"] == part)
+        cell["source"] = HIDDEN_CELL.replace("NAME", part)
+        add("forbidden_torch_cell_kept_in_a_list", hidden_cell, [GRADED], ("lose_part", part), "forbid")
     # What the sandbox shows of the grader: nothing (the test reads the notebooks and feedback).
     add("prints_environment", free_cell(good, (
         "import os\nfor _pid in os.listdir('/proc'):\n    try:\n"

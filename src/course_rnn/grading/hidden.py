@@ -22,7 +22,7 @@ import numpy as np
 from course_rnn.grading import wire
 from course_rnn.grading.forbid import static_violations
 from course_rnn.grading.sandbox import CRASHED, TIMED_OUT, Lost
-from course_rnn.grading.watchdog import TestTooLong, watchdog
+from course_rnn.grading.watchdog import HiddenTestTooLong, watchdog
 
 OUTPUT_LIMIT = 20_000
 
@@ -252,7 +252,7 @@ def run_test(session, cell, count):
     except StudentError as error:
         ename, _, evalue = str(error).partition(": ")
         failure = _error(ename, evalue, error.student_traceback)
-    except TestTooLong:
+    except HiddenTestTooLong:
         failure = _error("Stopped", f"the test itself ran longer than {session.slot.limits.seconds:g} s "
                                     f"of the grader's CPU time (the values your code returned made it so)", [])
         session.events.append((CRASHED, f"the values your code returned kept test {cell.grade_id!r} running too long"))

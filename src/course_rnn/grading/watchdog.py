@@ -4,7 +4,7 @@ The hidden tests run in the trusted process, in the grader's worker threads.  Wh
 compute is fixed by the test (inputs built before any student call, sizes chosen by the
 test), but a test may still loop over a student's value; so each test runs under
 :meth:`Watchdog.limit`, and a test thread that used more than its CPU seconds gets
-:class:`TestTooLong` raised inside it (``PyThreadState_SetAsyncExc``), again every
+:class:`HiddenTestTooLong` raised inside it (``PyThreadState_SetAsyncExc``), again every
 quarter of a second until the test has ended.  The limit counts that thread's CPU time
 only (``pthread_getcpuclockid``): waiting for the sandboxed child costs nothing, and a
 busy machine does not change the outcome.
@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 
 
-class TestTooLong(BaseException):
+class HiddenTestTooLong(BaseException):
     """A hidden test used more than its CPU seconds in the grader (a BaseException, so a
     test's own ``except Exception`` cannot swallow it)."""
 
@@ -50,7 +50,7 @@ class Watchdog:
             with self.lock:
                 late = [ident for ident, (clock, until) in self.running.items() if _cpu(clock) > until]
                 for ident in late:
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(TestTooLong))
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(HiddenTestTooLong))
 
 
 def _cpu(clock):

@@ -1,0 +1,118 @@
+"""The grader's small parts, each against what Jupyter, one Python process or the kernel does."""
+
+import ast
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from course_rnn.grading.child import python_source
+from course_rnn.grading.forbid import static_violations
+from course_rnn.grading.hidden import _update
+from course_rnn.grading.notebooks import part_of
+from course_rnn.grading.watchdog import HiddenTestTooLong, Watchdog
+
+
+def run(code):
+    """What a cell defines when run as the grader runs it (its notes beside)."""
+    source, notes = python_source(code)
+    namespace = {}
+    exec(compile(ast.parse(source), "<cell>", "exec"), namespace)
+    return namespace, notes
+
+
+@pytest.mark.parametrize("magic", ["%%time", "%%timeit", "%%timeit -n 3 -r 2", "%%capture", "%%capture out"])
+def test_timing_and_capturing_cell_magics_run_their_body_as_in_jupyter(magic):
+    namespace, notes = run(f"{magic}\ndef f(x):\n    return 2 * x\ny = f(21)")
+    assert namespace["y"] == 42 and notes == []
+
+
+def test_timing_line_magics_run_their_statement_and_other_magics_are_named_not_dropped():
+    namespace, notes = run("%time a = 1 + 1\n%timeit -n 10 -r 2 b = a + 1\n%matplotlib inline\n!pip install x\n"
+                           "%load_ext autoreload\n%cd /\nc = 3")
+    assert (namespace["a"], namespace["b"], namespace["c"]) == (2, 3, 3)
+    assert notes == ["'!pip install x' is not run when grading", "'%cd /' is not run when grading"]
+
+
+def test_an_unknown_cell_magic_is_skipped_and_said(tmp_path):
+    namespace, notes = run("%%bash\necho hi")
+    assert "bash" in notes[0] and "not run" in notes[0]
+    target = tmp_path / "module.py"
+    run(f"%%writefile {target}\nX = 1")
+    assert target.read_text() == "X = 1\n"
+
+
+def test_changed_arguments_are_applied_in_place_as_in_one_process():
+    """The oracle: the same function run on a deep copy in this process."""
+    def student(grads, xs, w):
+        for key in grads:
+            grads[key] = grads[key] * 0.5
+        grads["new"] = np.ones(2)
+        del grads["drop"]
+        xs.append(4)
+        w *= 3
+        return None
+
+    def fresh():
+        return {"a": np.arange(3.0), "drop": 1.0}, [1, 2], np.ones(2)
+
+    expected = fresh()
+    student(*expected)
+    original = fresh()
+    kept = original[0]["a"], original[2]
+    changed = fresh()
+    student(*changed)
+    _update((original, {}), (changed, {}))
+    assert original[0].keys() == expected[0].keys() and np.array_equal(original[0]["a"], expected[0]["a"])
+    assert original[1] == expected[1] and np.array_equal(original[2], expected[2])
+    assert original[2] is kept[1]  # arrays change in place, like the test's own references
+
+
+def test_static_check_sees_keywords_strings_and_torch_layers():
+    assert static_violations("x = torch.zeros(1, requires_grad=True)", ["torch.autograd"])
+    assert static_violations("import importlib\nimportlib.import_module('course_rnn.scratch')", ["course_rnn"])
+    assert static_violations("cell = nn.LSTMCell(3, 4)", ["torch.nn.rnn"])
+    assert static_violations("y = torch.tanh(x)", ["torch"])
+    clean = "def rnn_backward(dhs, cache):\n    backward = dhs * 2\n    return backward"
+    assert static_violations(clean, ["torch", "course_rnn", "torch.autograd", "numerical_gradient", "torch.nn.rnn"]) == []
+    assert static_violations("x = " + "+".join(["1"] * 300000), ["torch"]) == []  # the child reports the error
+
+
+def test_a_test_cell_declares_its_part_and_names_are_only_a_fallback():
+    def test_cell(grade_id, part=None):
+        metadata = {"nbgrader": {"grade_id": grade_id, "grade": True}}
+        if part:
+            metadata["course_rnn"] = {"part": part}
+        return {"metadata": metadata}
+
+    solutions = ["top_k_filter", "output_forward"]
+    assert part_of(test_cell("test_top_p_filter", "top_k_filter"), solutions) == "top_k_filter"
+    assert part_of(test_cell("test_top_p_filter"), solutions) is None
+    assert part_of(test_cell("test_output_forward_shape"), solutions) == "output_forward"
+
+
+def test_the_watchdog_stops_a_test_that_spins_but_not_one_that_waits():
+    dog = Watchdog(period=0.05)
+    with pytest.raises(HiddenTestTooLong):
+        with dog.limit(0.3):
+            while True:
+                pass
+    start = time.monotonic()
+    with dog.limit(0.3):
+        time.sleep(0.8)  # waiting for the child costs no CPU
+    assert time.monotonic() - start >= 0.8
+    results = []
+
+    def other():
+        try:
+            with dog.limit(0.2):
+                while True:
+                    pass
+        except HiddenTestTooLong:
+            results.append("stopped")
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(10)
+    assert results == ["stopped"]
