@@ -382,10 +382,11 @@ class Child:
             self.guard.helper_code.add((helper.__code__.co_code, helper.__code__.co_consts))
 
     def guard_functions(self):
-        """Plain functions of a part enforce its tools wherever they are called from."""
+        """A part's names enforce its tools wherever they are called from, whatever they hold
+        (a function, a callable object; a class is watched through its adapter's calls)."""
         for name, (part, tools) in self.parts.items():
             value = self.namespace.get(name)
-            if isinstance(value, types.FunctionType) and id(value) not in self.guard.wrappers and tools:
+            if callable(value) and not isinstance(value, type) and id(value) not in self.guard.wrappers and tools:
                 self.namespace[name] = self.guard.wrap(value, part, tools)
 
     def call(self, request, blob):
