@@ -16,13 +16,15 @@ is refused with one line per problem on stderr, exit status 1, and nothing writt
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from course_rnn.grading.autograde import ERROR, grade_all
 from course_rnn.grading.errors import GradingError
 from course_rnn.grading.export import export_grades
-from course_rnn.grading.paths import Course
+from course_rnn.grading.claims import is_postgres
+from course_rnn.grading.paths import Course, gradebook_url
 from course_rnn.grading.release import release
 
 
@@ -51,8 +53,17 @@ def grade(args):
     course = Course.at(args.course_dir)
     limits = Limits(memory_bytes=args.memory, seconds=args.timeout,
                     submission_seconds=args.submission_timeout)
-    results = grade_all(course, args.assignment, workers=args.workers, force=args.force,
-                        limits=limits, unsafe=args.unsafe, progress=not args.no_progress)
+    if args.db:
+        os.environ["COURSE_RNN_GRADEBOOK_URL"] = args.db  # read by gradebook_url(); never printed
+    if args.scheduler or is_postgres(gradebook_url(course)):
+        from course_rnn.grading import scale  # several graders share the class through the database
+
+        shared = dict(force=args.force, limits=limits, unsafe=args.unsafe, progress=not args.no_progress)
+        results = (scale.grade_dask(course, args.assignment, args.scheduler, **shared) if args.scheduler
+                   else scale.grade_shared(course, args.assignment, workers=args.workers, **shared))
+    else:
+        results = grade_all(course, args.assignment, workers=args.workers, force=args.force,
+                            limits=limits, unsafe=args.unsafe, progress=not args.no_progress)
     for result in results:
         shown = f"{result.score:g}/{result.max_score:g}" if result.score is not None else "-"
         print(f"{result.student}\t{result.status}\t{shown}\t{result.message}")
@@ -149,6 +160,12 @@ def parser():
     p.add_argument("--unsafe", action="store_true",
                    help="run student code without the bubblewrap sandbox (only for code you trust)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="a PostgreSQL gradebook shared by several graders, e.g. postgresql://USER@HOST/DB "
+                        "(also $COURSE_RNN_GRADEBOOK_URL or c.CourseDirectory.db_url in nbgrader_config.py, "
+                        "which keep a password off the command line); each submission is graded once")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                   help="grade on this Dask cluster (workers with --nthreads 1) into the shared gradebook")
     p.add_argument("--skip-invalid", action="store_true", help=argparse.SUPPRESS)  # malformed never stops a batch now
     p.set_defaults(run=grade)
 

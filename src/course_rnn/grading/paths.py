@@ -6,6 +6,7 @@
 ``gradebook.db``; it is the repository unless the instructor grades elsewhere.
 """
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,26 @@ def find_repo(start=None):
 
 def gradebook_url(course):
     """The gradebook as an SQLAlchemy URL: ``$COURSE_RNN_GRADEBOOK_URL`` if set (e.g. a
-    PostgreSQL server shared by several grading machines), else nbgrader's default SQLite
-    file in the course directory."""
-    return os.environ.get("COURSE_RNN_GRADEBOOK_URL") or f"sqlite:///{course.course_dir / 'gradebook.db'}"
+    PostgreSQL server shared by several grading machines), else ``c.CourseDirectory.db_url``
+    of the repository's ``nbgrader_config.py``, else nbgrader's default SQLite file in the
+    course directory.  It may hold a password: never print it."""
+    return (os.environ.get("COURSE_RNN_GRADEBOOK_URL") or configured_url(course.repo / "nbgrader_config.py")
+            or f"sqlite:///{course.course_dir / 'gradebook.db'}")
+
+
+def configured_url(config):
+    """``c.CourseDirectory.db_url`` set in an nbgrader config file, or None."""
+    try:
+        stamp = config.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _configured_url(str(config), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _configured_url(config, stamp):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = Path(config)
+    loaded = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+    return loaded.CourseDirectory.get("db_url") or None
