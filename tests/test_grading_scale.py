@@ -26,7 +26,8 @@ from submission_cases import load_cases, write_submissions
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_RNN = Path(sys.executable).with_name("course-rnn")
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), default=Path("/usr/lib/postgresql/15/bin"),
+             key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
 A01 = "a01_rnn_forward_bptt"
 CASES = ("forward_hs_off_by_one", "bptt_tanh_derivative_wrong", "clip_in_place", "output_softmax_overflows")
 SECRET = "s3cret-Pa55word"  # trust authentication ignores it; it must never be shown
