@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_rnn.units import best_unit, position_in_line, unit_correlations
+from course_rnn.units import best_unit, in_speaker_name, position_in_line, unit_correlations
 
 
 def test_position_in_line_counts_the_characters_before_each_one_on_its_line():
@@ -32,3 +32,9 @@ def test_best_unit_finds_the_planted_unit_whichever_its_sign():
     assert unit == 6 and r < -0.9
     with pytest.raises(ValueError):
         unit_correlations(hs, signal[:-1])
+
+
+def test_in_speaker_name_marks_lines_ending_in_a_colon_after_an_empty_line():
+    text = "ROMEO:\nI will:\n\nFirst Citizen:\nno"
+    by_hand = [1.0] * 7 + [0.0] * 8 + [0.0] + [1.0] * 15 + [0.0] * 2
+    assert in_speaker_name(text).tolist() == by_hand

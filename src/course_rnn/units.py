@@ -5,6 +5,8 @@ character in its line.
 
 - :func:`position_in_line`: for every character, how many characters came before it on its
   line (0 right after a newline);
+- :func:`in_speaker_name`: for every character, whether its line names a speaker (after an
+  empty line, ending in a colon, as in a play: ``ROMEO:``);
 - :func:`unit_correlations`: the Pearson correlation of every hidden unit with a signal;
 - :func:`best_unit`: the unit with the largest absolute correlation.
 
@@ -23,6 +25,18 @@ def position_in_line(text):
         position[i] = column
         column = 0 if ch == "\n" else column + 1
     return position
+
+
+def in_speaker_name(text):
+    """(N,) float: 1.0 for every character (its newline included) of a line that names a
+    speaker, as a play lays it out: a line that ends in a colon and comes first or right
+    after an empty line (``ROMEO:``, ``First Citizen:``); 0.0 elsewhere."""
+    flags, previous = [], ""
+    for i, line in enumerate(text.split("\n")):
+        speaker = line.rstrip().endswith(":") and (i == 0 or previous == "")
+        flags.extend([float(speaker)] * (len(line) + 1))    # + 1: the newline that ends it
+        previous = line.strip()
+    return np.array(flags[:len(text)])
 
 
 def unit_correlations(hs, signal):

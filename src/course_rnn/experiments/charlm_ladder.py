@@ -43,7 +43,7 @@ class Rung:
     clip: float = 5.0
 
 
-RUNGS = (   # learning rates: the best of LR_GRID after 6 CPU seconds, seed 0
+RUNGS = (   # learning rates: the best of the grid below after 6 CPU seconds, seed 0
     Rung("min-char-rnn (numpy, 1 stream)", "minchar", B=1, lr=0.03),
     Rung("+ 64 streams (PyTorch)", "torch", lr=0.03),
     Rung("+ Adam", "torch", optimizer="adam", lr=0.01),
