@@ -36,19 +36,23 @@ def test_training_progress_bars_render_finished(built_book, name):
     assert "100%|" in html, "a finished ASCII progress bar should be in the output"
 
 
-def test_vanishing_page_shows_vanishing_below_and_exploding_above_radius_one(built_book):
-    """Glued in order: gradient ratios at lag 20 for rho = 0.5, 0.9, 1.5; lag 7 for 0.9;
+def test_vanishing_page_puts_the_boundary_between_vanishing_and_exploding_above_radius_one(built_book):
+    """Glued in order: the lag-29 ratio at PyTorch's initialisation; gradient ratios at lag 20
+    for rho = 0.5, 0.9, 1.0, 1.1, 1.5 and the two radii around the boundary; lag 7 for 0.9;
     the cliff (grid step, w, jump, largest slope, median slope); clipping (diverged, seeds,
     blow-up step, clipped diverged, largest clipped norm, final clipped loss)."""
     values = glued_values(_page(built_book, "vanishing"))
-    assert len(values) >= 15, values
-    r05, r09, r15, r7 = values[:4]
-    assert r05 < r09 < 1 < r15, "Pascanu et al.: below 1 vanishing, above 1 exploding (tanh)"
+    assert len(values) >= 20, values
+    assert values[0] < 1e-2, "the default initialisation loses orders of magnitude over 29 steps"
+    r05, r09, r10, r11, r15, falling, rising, r7 = values[1:9]
+    assert r05 < r09 < r10 < r11 < 1 < r15, "tanh: still vanishing at rho = 1.1, exploding at 1.5"
+    assert 1 < falling < rising <= 1.5, "the boundary lies above rho = 1 (Pascanu et al.: necessary, not sufficient)"
     assert r09 < r7 < 1, "fewer steps back, less of the gradient lost"
-    dw, w, jump, max_slope, median_slope = values[4:9]
+    dw, w, jump, max_slope, median_slope = values[9:14]
     assert 0 < w < 10 and dw < 0.01
-    assert jump > 1.0 and max_slope > 10 * median_slope, "a cliff: a jump and an exploding slope"
-    diverged, seeds, blowup, clipped_diverged, clipped_norm, final = values[9:15]
+    # L = (sigma(x_50) - 0.7)^2 lies in [0, 0.49]: a jump of a quarter of that in one grid step
+    assert jump > 0.12 and max_slope > 10 * median_slope, "a cliff: a jump and an exploding slope"
+    diverged, seeds, blowup, clipped_diverged, clipped_norm, final = values[14:20]
     assert 1 <= diverged <= seeds and clipped_diverged == 0
     assert clipped_norm > 1.0, "clipping must have had something to clip"
     assert abs(final - 1 / 6) < 0.05, "a clipped tanh RNN stays near the predict-the-mean baseline"
@@ -56,10 +60,11 @@ def test_vanishing_page_shows_vanishing_below_and_exploding_above_radius_one(bui
 
 def test_lstm_page_solves_adding_and_reber_where_the_rnn_does_not(built_book):
     """Glued in order: lag-50 gradient ratios (RNN, LSTM); adding problem (steps,
-    sequences, LSTM MSE, RNN MSE, RNN params, LSTM params, LSTM % within 0.08, RNN %);
+    sequences, LSTM MSE, RNN MSE, RNN params, LSTM params, LSTM % within 0.08, RNN %, chance %);
     Reber (LSTM % strings, strings seen, RNN-16 params, LSTM params, RNN-16 % strings, RNN-16 %
-    second-to-last, RNN-32 params, RNN-32 % strings); the unit holding the T-or-P bit and
-    the correlation of its cell state with it."""
+    second-to-last, LSTM % second-to-last, RNN-32 params, RNN-32 % strings); the unit holding the T-or-P bit, the
+    correlation of its cell state with it, its sign changes in the example and the % of inner
+    steps already at its final sign."""
     values = glued_values(_page(built_book, "lstm"))
     assert len(values) >= 20, values
     lag_rnn, lag_lstm = values[:2]
@@ -69,12 +74,16 @@ def test_lstm_page_solves_adding_and_reber_where_the_rnn_does_not(built_book):
     assert mse_lstm < 0.1 / 6 and mse_rnn > 0.8 / 6, "LSTM far below the 1/6 baseline, RNN at it"
     assert abs(params_rnn - params_lstm) / params_lstm < 0.1, "same budget of parameters"
     assert within_lstm > 50 > within_rnn
-    reber_lstm, reber_seen, rnn16_params, lstm_params, rnn16, rnn16_last, rnn32_params, _ = values[10:18]
+    chance = values[10]
+    assert chance == pytest.approx(100 * (1 - 0.92 ** 2), abs=0.05), "P(|X1 + X2 - 1| < 0.08) for uniform X1, X2"
+    reber_lstm, reber_seen, rnn16_params, lstm_params, rnn16, rnn16_last, lstm_last, rnn32_params, _ = values[11:20]
     assert reber_lstm > 95 and rnn16 < reber_lstm and reber_seen == 400 * 32
     assert rnn16_params < lstm_params and abs(rnn32_params - lstm_params) / lstm_params < 0.15
-    assert rnn16_last < 80, "the long-range T/P symbol stays near a coin toss for the small RNN"
-    unit, corr = values[18:20]
-    assert unit in range(16) and corr > 0.8, "some cell must hold the T-or-P bit to the end"
+    assert rnn16_last < 80 and abs(rnn16_last - 50) < abs(rnn16_last - lstm_last), \
+        "the long-range T/P symbol stays nearer a coin toss than the LSTM for the small RNN"
+    unit, corr, flips, same_sign = values[20:24]
+    assert unit in range(16) and corr > 0.8, "some cell must hold the T-or-P bit at the end"
+    assert flips >= 1 and same_sign < 75, "the prose says the unit does not keep its sign across the inner string"
 
 
 def test_gru_page_variants_differ_and_matched_models_beat_uniform(built_book):
