@@ -96,6 +96,18 @@ def test_logistic_regression_reaches_the_minimum_and_separates_separable_data(rn
     assert (model.predict(X) == y).mean() > 0.9
 
 
+def test_logistic_regression_started_from_another_l2_reaches_the_same_minimum(rng):
+    X = np.abs(rng.standard_normal((80, 6)))
+    y = (X[:, 0] + 0.3 * rng.standard_normal(80) > X[:, 1]).astype(int)
+    cold = LogisticRegression(l2=1e-3).fit(X, y)
+    warm = LogisticRegression(l2=1e-3).fit(X, y, start=LogisticRegression(l2=1e-2).fit(X, y))
+    assert warm.loss(X, y) == pytest.approx(cold.loss(X, y), rel=1e-6)  # convex: one minimum
+    dW, db = warm.gradients(X, y)
+    assert np.abs(dW).max() < 1e-4 and np.abs(db).max() < 1e-4
+    with pytest.raises(ValueError, match="weights"):
+        LogisticRegression().fit(X[:, :3], y, start=cold)
+
+
 def test_bad_labels_are_rejected_with_a_clear_message():
     with pytest.raises(ValueError, match="labels"):
         NaiveBayes().fit(np.ones((3, 2)), np.array([0.5, 1, 0]))
