@@ -22,7 +22,11 @@ One module per step, each a thin layer over nbgrader that adds what it lacks:
 - :mod:`~course_rnn.grading.forbid`: forbidden tools seen in a solution cell's code;
 - :mod:`~course_rnn.grading.record`: results that survive kill -9 (gradebook, autograded/);
 - :mod:`~course_rnn.grading.feedback`: HTML feedback that cannot leak hidden tests;
-- :mod:`~course_rnn.grading.export`: the grades as nbgrader's CSV;
+- :mod:`~course_rnn.grading.export`: the grades as nbgrader's CSV (and a column per part);
+- :mod:`~course_rnn.grading.report`: one HTML page on what the class got right and wrong;
+- :mod:`~course_rnn.grading.similarity`: near-identical solution cells, for a person to read;
+- :mod:`~course_rnn.grading.claims`: several graders, one PostgreSQL gradebook, each submission once;
+- :mod:`~course_rnn.grading.scale`: grading with those claims, here or on a Dask cluster;
 - :mod:`~course_rnn.grading.checks`: assertions the hidden tests use.
 """
 
