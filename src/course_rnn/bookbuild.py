@@ -12,6 +12,13 @@ package re-executes every chapter.  The released assignments (``exercises/``), w
 the pages in ``book/assignments/`` read: those pages are never cached (``execution_mode:
 force`` in their front matter), and this module, as a Sphinx extension, has Sphinx read
 them again whenever ``exercises/`` changed.
+
+Two editions come from one execution (see :mod:`course_rnn.editions`): the *instructor*
+edition, today's book, in ``_build/html``, and the *student* edition in
+``_build/student/_build/html``, built from the instructor build's jupyter-cache (its own
+Sphinx environment, the same executed notebooks) with this extension's ``literalinclude``
+showing, in place of the code of each function an unreleased assignment asks for, an
+admonition with its signature and docstring (the equations stay).
 """
 
 import hashlib
@@ -21,15 +28,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.directives.code import LiteralInclude
+
 from course_rnn import progress
 
 #: files whose change may change any executed page (globs relative to the repository); the
 #: grader and the command line are read by no chapter, only by the instructors' page, which
 #: is never cached (``execution_mode: force``), so changing them re-executes nothing else
 WATCHED = ("src/course_rnn/**/*",)
-UNWATCHED = ("src/course_rnn/grading/", "src/course_rnn/cli.py")
+UNWATCHED = ("src/course_rnn/grading/", "src/course_rnn/cli.py", "src/course_rnn/editions.py",
+             "src/course_rnn/bookbuild.py")
 #: the released assignments, and the pages that read them
 RELEASES, RELEASE_PAGES = ("exercises/**/*", "book/*.md"), "book/assignments/"
+#: where the student edition is built (jupyter-book's --path-output, below the instructor's _build)
+STUDENT_OUTPUT = "student"
+#: the editions of the book
+EDITIONS = ("instructor", "student")
 #: the digest of WATCHED at the last successful build, beside the cache
 STAMP = "course-rnn-sources.sha256"
 CACHE = ".jupyter_cache"
@@ -99,6 +115,121 @@ def build_book(repo, all_pages=False, path_output=None, patterns=WATCHED, extra_
     return returncode
 
 
+def student_config(repo, build_dir, released=()):
+    """Write the student edition's configuration beside its build: ``_config.yml`` with the
+    instructor build's jupyter-cache (nothing is executed twice) and the edition's Sphinx
+    settings.  Returns its path."""
+    import yaml
+
+    config = yaml.safe_load((Path(repo) / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})["cache"] = str(Path(build_dir) / CACHE)
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["course_rnn_edition"] = "student"
+    sphinx_config["course_rnn_released"] = list(released)
+    config["title"] = f"{config.get('title', '')} (student edition)"
+    path = Path(build_dir) / STUDENT_OUTPUT / "_config.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build_edition(repo, edition="instructor", released=(), all_pages=False):
+    """Build one edition of the book; returns the exit code.  The instructor edition is
+    :func:`build_book`.  The student edition first brings the instructor build (and with it
+    the jupyter-cache) up to date if the package changed, then is built into
+    ``_build/student/_build/html`` from that cache: a page whose code is unchanged is not
+    executed again (the assignment pages, never cached, are)."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}: choose one of {', '.join(EDITIONS)}")
+    repo = Path(repo).resolve()
+    build_dir = repo / "_build"
+    if edition == "instructor":
+        return build_book(repo, all_pages=all_pages)
+    if all_pages or stale_cache(repo, build_dir)[1]:
+        print("course-rnn: the executed pages are out of date: building the instructor edition first",
+              flush=True)
+        returncode = build_book(repo, all_pages=all_pages)
+        if returncode:
+            return returncode
+    config = student_config(repo, build_dir, released)
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(repo),
+               "--warningiserror", "--keep-going", "--config", str(config),
+               "--path-output", str(build_dir / STUDENT_OUTPUT)]
+    return subprocess.run(command, cwd=repo).returncode
+
+
+def student_html(repo):
+    """Where ``course-rnn build --edition student`` writes the student edition's HTML."""
+    return Path(repo) / "_build" / STUDENT_OUTPUT / "_build" / "html"
+
+
+class WithheldLiteralInclude(LiteralInclude):
+    """``literalinclude`` that, in the student edition, shows the code of no function an
+    unreleased assignment asks for.  An included block (a ``:pyobject:``, or lines that hold a
+    target's body) whose code contains a withheld target's body is replaced by an admonition:
+    the assignment that asks for it, the same object from the student package (signature,
+    docstring with its equations, ``raise NotImplementedError``), and when the code appears."""
+
+    def run(self):
+        shown = super().run()
+        config = self.env.config
+        if config.course_rnn_edition != "student":
+            return shown
+        from course_rnn import editions
+
+        code = "\n".join(node.astext() for node in shown if isinstance(node, (nodes.literal_block, nodes.container)))
+        prints = _withheld_prints(self.env)
+        tree = editions._parse(code)
+        hits = sorted({prints[f] for f in editions._function_bodies(tree) if f in prints}) if tree else []
+        if not hits:
+            return shown
+        owners = editions.withheld_targets(Path(self.env.srcdir), config.course_rnn_released)
+        names = ", ".join(f"``{name.rsplit('.', 1)[-1]}``" for name in hits)
+        assignments = sorted({owners[name] for name in hits})
+        box = nodes.admonition(classes=["note", "course-rnn-withheld"])
+        box += nodes.title(text=f"Assignment {', '.join(editions.short_name(a) for a in assignments)}: "
+                                f"{', '.join(name.rsplit('.', 1)[-1] for name in hits)}")
+        text = nodes.paragraph()
+        text += nodes.Text(f"{', '.join(name.rsplit('.', 1)[-1] for name in hits)} "
+                           f"{'is' if len(hits) == 1 else 'are'} what ")
+        for i, assignment in enumerate(assignments):
+            link = addnodes.pending_xref("", refdomain="std", reftype="doc", refexplicit=True,
+                                         reftarget=f"/book/assignments/{assignment}", refdoc=self.env.docname)
+            link += nodes.inline(text=f"assignment {editions.short_name(assignment)}")
+            text += [nodes.Text(", ")] if i else []
+            text += link
+        text += nodes.Text(" asks you to write. The equations and the docstring stay; "
+                           "the code appears here after the assignment is due.")
+        box += text
+        if "pyobject" in self.options:
+            self.arguments[0] = _student_copy(self.env, self.arguments[0])
+            box += super().run()
+        return [box]
+
+
+def _withheld_prints(env):
+    from course_rnn import editions
+
+    if getattr(env.app, "_course_rnn_prints", None) is None:
+        env.app._course_rnn_prints = editions.target_fingerprints(Path(env.srcdir), env.config.course_rnn_released)
+    return env.app._course_rnn_prints
+
+
+def _student_copy(env, argument):
+    """The include path (relative to the document, as written) of the same file in the
+    student package, written once per build beside the doctrees."""
+    from course_rnn import editions
+
+    source = (Path(env.srcdir) / env.docname).parent / argument
+    package = Path(env.srcdir) / "src" / editions.PACKAGE
+    folder = Path(env.app.doctreedir).parent / "student-package"
+    if getattr(env.app, "_course_rnn_student_package", None) != str(folder):
+        editions.write_student_package(folder, Path(env.srcdir), env.config.course_rnn_released)
+        env.app._course_rnn_student_package = str(folder)
+    copy = folder / editions.PACKAGE / source.resolve().relative_to(package.resolve())
+    return os.path.relpath(copy, (Path(env.srcdir) / env.docname).parent)
+
+
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     """Keep each of a page's scripts once (the first).  sphinx-thebe and sphinx-togglebutton
     register their inline configuration twice (with filename None, then ""); twice in one
@@ -124,10 +255,14 @@ def _assignment_pages_if_released_changed(app, env, added, changed, removed):
 
 def setup(app):
     """Sphinx extension (``sphinx: extra_extensions`` in ``_config.yml``): assignment pages
-    read again when a release changed; each script once per page."""
+    read again when a release changed; each script once per page; in the student edition
+    (``course_rnn_edition = "student"``), no code of an unreleased assignment's targets."""
     # no progress bars in the executed pages: the kernels that run the chapters inherit
     # TQDM_DISABLE=1 (bars are for people running the code; in the book, grey boxes)
     os.environ[progress.SWITCH] = "1"
+    app.add_config_value("course_rnn_edition", "instructor", "env")
+    app.add_config_value("course_rnn_released", [], "env")
+    app.add_directive("literalinclude", WithheldLiteralInclude, override=True)
     app.connect("env-get-outdated", _assignment_pages_if_released_changed)
     app.connect("html-page-context", _drop_repeated_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

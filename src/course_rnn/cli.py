@@ -3,6 +3,8 @@
 ::
 
     course-rnn build                     the book, executed, to _build/html
+    course-rnn build --edition student   the same without unreleased answers, _build/student/_build/html
+    course-rnn publish DIR               the student bundle: book, exercises, wheel of the package
     course-rnn release ASSIGNMENT        solutions/ASSIGNMENT -> exercises/ASSIGNMENT
     course-rnn grade ASSIGNMENT          autograde every submitted/*/ASSIGNMENT
     course-rnn feedback ASSIGNMENT       feedback/*/ASSIGNMENT/*.html, hidden tests removed
@@ -35,9 +37,43 @@ def build(args):
     released notebook changed since the last build (then every page is executed again,
     see course_rnn.bookbuild) or ``--all`` is given.
     """
-    from course_rnn.bookbuild import build_book
+    from course_rnn.bookbuild import build_edition
 
-    return build_book(Course.at().repo, all_pages=args.all)
+    return build_edition(Course.at().repo, args.edition, released=args.released, all_pages=args.all)
+
+
+def publish(args):
+    """Build the student edition, then write it, the exercises and the student wheel to DIR
+    (refused, nothing left behind, if anything of an unreleased answer would be in it)."""
+    from course_rnn.bookbuild import build_edition, student_html
+    from course_rnn.editions import LeakError, publish as write_bundle
+
+    repo = Course.at().repo
+    returncode = build_edition(repo, "student", released=args.released)
+    if returncode:
+        return returncode
+    try:
+        folder = write_bundle(args.dir, student_html(repo), repo, released=args.released)
+    except (LeakError, FileExistsError) as error:
+        for line in str(error).splitlines():
+            print(f"course-rnn: error: {line}", file=sys.stderr)
+        return 1
+    print(f"published the student edition to {folder}")
+    return 0
+
+
+def _released(text):
+    """``a01,a02`` -> ("a01", "a02"): assignments whose answers may be shown (``aNN`` or the
+    folder name of an assignment in solutions/)."""
+    from course_rnn.editions import short_name
+
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    known = {n for a in (p.name for p in (Course.at().repo / "solutions").iterdir() if p.is_dir())
+             for n in (a, short_name(a))}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"no such assignment: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return names
 
 
 def release_command(args):
@@ -134,7 +170,23 @@ def parser():
     p = sub.add_parser("build", help="build the book to _build/html (warnings are errors)")
     p.add_argument("--all", action="store_true",
                    help="execute and rebuild every page, not only the changed ones (clears the cache)")
+    released = dict(type=_released, default=(), metavar="a01,a02",
+                    help="assignments past their due date: their answers are shown (student edition)")
+    p.add_argument("--edition", choices=("instructor", "student"), default="instructor",
+                   help="instructor (default): every page as written; student: the code of each function "
+                        "an unreleased assignment asks for is replaced by its signature and docstring")
+    p.add_argument("--released", **released)
     p.set_defaults(run=build)
+
+    p = sub.add_parser("publish", help="write what students get: the student book, exercises/, a wheel",
+                       description="Build the student edition (from the instructor build's executed pages) and "
+                                   "write DIR/book (HTML), DIR/exercises and DIR/wheel (course_rnn without the "
+                                   "bodies of unreleased assignments' functions). Every file is scanned for "
+                                   "answers and hidden tests first; if one is found nothing is published.")
+    p.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
+    p.add_argument("--edition", choices=("student",), default="student", help="only the student edition is published")
+    p.add_argument("--released", **released)
+    p.set_defaults(run=publish)
 
     p = sub.add_parser("release", help="write the student version of an assignment to exercises/")
     p.add_argument("assignment", metavar="ASSIGNMENT", help="folder name in solutions/, e.g. a01_rnn_forward_bptt")
