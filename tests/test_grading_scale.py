@@ -143,7 +143,15 @@ def test_two_graders_on_one_postgres_gradebook_grade_every_submission_exactly_on
     # each line printed says graded here or graded by the other grader, never both
     lines = [line.split("\t")[:2] for out, _ in outputs for line in out.splitlines()]
     assert sorted(s for s, status in lines if status != "skipped") == sorted(students)
-    assert_secret_nowhere([t for pair in outputs for t in pair], one, two)
+    # the report on one machine shows the other's submissions too (statuses from the database)
+    done = subprocess.run([str(COURSE_RNN), "report", A01, "--course-dir", str(one)], cwd=REPO, capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, COURSE_RNN_GRADEBOOK_URL=url))
+    assert done.returncode == 0, done.stderr[-3000:]
+    from test_grading_report import table_with
+
+    rows = table_with(one / "reports" / f"{A01}.html", "student", "status")
+    assert {row["student"]: row["status"] for row in rows} == {s: "graded" for s in students}
+    assert_secret_nowhere([t for pair in outputs for t in pair] + [done.stdout, done.stderr], one, two)
 
 
 def test_a_killed_graders_submission_is_graded_by_the_next_and_none_twice(postgres, tmp_path):

@@ -113,10 +113,27 @@ def class_results(course, assignment):
         raise GradingInputError(f"no graded submission of {assignment} in the gradebook; "
                                 f"grade it first (course-rnn grade {assignment})")
     results = ClassResults(assignment, tests, scores)
+    elsewhere = _graded_elsewhere(url, assignment)
     for student in scores:
-        results.statuses[student] = record.marker(course, assignment, student) or {}
+        results.statuses[student] = record.marker(course, assignment, student) or elsewhere.get(student, {})
         results.messages[student] = failure_messages(course, assignment, student, tests)
     return results
+
+
+def _graded_elsewhere(url, assignment):
+    """Statuses that another machine sharing a PostgreSQL gradebook recorded (its autograded
+    notebooks, and so its failure messages, are on that machine)."""
+    from course_rnn.grading.claims import connect, is_postgres
+
+    if not is_postgres(url):
+        return {}
+    with connect(url) as connection:
+        try:
+            rows = connection.execute("SELECT student, status, graded_by FROM course_rnn_graded "
+                                      "WHERE assignment = %s", (assignment,)).fetchall()
+        except Exception:  # noqa: BLE001 -- no such table: nothing was graded with claims
+            return {}
+    return {student: {"status": status, "reason": f"graded on {by}"} for student, status, by in rows}
 
 
 def failure_messages(course, assignment, student, tests):
