@@ -16,6 +16,10 @@ import torch
 from matplotlib.figure import Figure
 from scipy.cluster import hierarchy
 
+#: the widest figure, in inches, whose 10 pt labels still read at 10 pt when the book shows it
+#: at the width of its text column (676 px at a 1280 px window, 96 px per inch)
+BOOK_WIDTH = 7.0
+
 
 def _axes(ax, figsize):
     """The given Axes and its Figure, or a new Figure with one Axes (no pyplot state)."""
@@ -66,7 +70,9 @@ def heatmap_over_sequence(values, tokens, title=None, ax=None, cmap="RdBu_r", vm
     if len(tokens) != values.shape[0]:
         raise ValueError(f"tokens has {len(tokens)} labels but values has T = {values.shape[0]} rows")
     T, H = values.shape
-    fig, ax = _axes(ax, (max(4, 0.25 * T + 1.5), max(2, 0.15 * H + 1)))
+    # at most 7 in wide: the book shows a figure at the width of its 676 px text column, and
+    # a wider one would shrink its 10 pt labels below 10 pt there
+    fig, ax = _axes(ax, (min(BOOK_WIDTH, max(4, 0.25 * T + 1.5)), max(2, 0.15 * H + 1)))
     image = ax.imshow(values.T, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_xticks(range(T), [repr(t)[1:-1] if isinstance(t, str) else str(t) for t in tokens])
     ax.set_xlabel("token (time step t)")
