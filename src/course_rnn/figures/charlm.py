@@ -13,7 +13,7 @@ def ladder_curves(runs, baselines, ln_V, colours=None):
     ``runs``: {rung name: [curve, ...]}, one curve per seed, each [(seconds, chars, nats), ...];
     the mean over seeds is drawn, and each seed faintly.  ``baselines``: {label: nats}, drawn
     as horizontal lines (e.g. the count unigram and bigram) along with ln V."""
-    fig = Figure(figsize=(11, 4.4), layout="constrained")
+    fig = Figure(figsize=(7, 4.4), layout="constrained")   # 7 in: 10 pt labels at 10 pt in the book's column
     ax_time, ax_chars = fig.subplots(1, 2, sharey=True)
     for i, (name, curves) in enumerate(runs.items()):
         colour = (colours or {}).get(name, f"C{i}")
