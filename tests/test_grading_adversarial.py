@@ -28,6 +28,8 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 LIMIT = 30  # CPU seconds per cell or call (a04 trains a tagger in a hidden test)
+# the CPU limit, or on a machine so loaded that even that takes long, the wall-clock backstop
+TIME_OUT = rf"(used more than {LIMIT} s of CPU time|ran longer than {3 * LIMIT + 10} s of wall-clock time)"
 SECRET = "postgresql://grader:hunter2@db.example/gradebook"  # in the grader's environment: must leak nowhere
 COURSE_RNN = str(Path(sys.executable).parent / "course-rnn")
 KIND_NAMES = list(dict.fromkeys(
@@ -124,7 +126,7 @@ def test_a_hang_inside_a_call_zeroes_the_first_parts_tests_and_costs_at_most_a_b
         cells = {g.name: g.score for nb in gb.find_submission(graded.assignment, "hang_when_called").notebooks
                  for g in nb.grades}
     assert own and all(cells[t] == 0 for t in own)
-    assert f"used more than {LIMIT} s of CPU time in {first}" in graded.rows["hang_when_called"].reason
+    assert re.search(TIME_OUT + f" in {first}", graded.rows["hang_when_called"].reason)
 
 
 def test_a_function_that_ran_out_of_time_is_not_waited_for_again(graded):
@@ -135,8 +137,8 @@ def test_a_function_that_ran_out_of_time_is_not_waited_for_again(graded):
     notebook = next((graded.course_dir / "autograded" / "hang_when_called" / graded.assignment).glob("*.ipynb"))
     messages = [o["evalue"] for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])
                 if o["output_type"] == "error"]
-    waits = [m for m in messages if re.search(rf"used more than {LIMIT} s of CPU time( in \w+)? (during|\()", m)]
-    named = [re.search(rf"used more than {LIMIT} s of CPU time in (\w+)", m) for m in waits]
+    waits = [m for m in messages if re.search(TIME_OUT + r"( in \w+)? (during|\()", m)]
+    named = [re.search(TIME_OUT + r" in (\w+)", m) for m in waits]
     assert waits and all(named), waits
     names = [m.group(1) for m in named]
     assert len(names) == len(set(names)), waits

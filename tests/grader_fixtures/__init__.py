@@ -365,7 +365,8 @@ FORBIDDEN_CALLS = {
     "course_rnn": "import importlib as _il\n_il.import_module('course' + '_rnn.grading.checks').random_arrays(0)",
     "torch.autograd": "import torch as _t\n_x = _t.zeros(3, **{'requires_' + 'grad': True})\n(2 * _x).sum().backward()",
     "numerical_gradient": ("import types as _ty, numpy as _np\n"
-                           "_ng = _ty.FunctionType(numerical_gradient.__code__.replace(co_name='helper'), globals())\n"
+                           "_ng = _ty.FunctionType(numerical_gradient.__code__.replace(co_name='helper'), globals(), 'helper',\n"
+                           "                      numerical_gradient.__defaults__)\n"
                            "_ng(lambda: 0.0, _np.zeros(1))"),
     "torch": "import torch as _t\nfloat(_t.ones(2).sum())",
 }

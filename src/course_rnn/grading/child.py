@@ -133,7 +133,8 @@ class Guard:
                     return
                 for tool, root in self.roots.items():
                     if name.startswith(root) and self.forbids(tool):
-                        self.record(tool, f"called {code.co_name} from {tool if tool != 'torch.nn.rnn' else 'torch.nn'}")
+                        what = "imported a module" if code.co_name == "<module>" else f"called {code.co_name}"
+                        self.record(tool, f"{what} of {tool if tool != 'torch.nn.rnn' else 'torch.nn'}")
                 if name.endswith(os.sep + "gradcheck.py") and self.forbids("numerical_gradient"):
                     self.record("numerical_gradient", f"called {code.co_name} from course_rnn.gradcheck")
             elif event == "c_call":

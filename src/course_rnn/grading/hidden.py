@@ -201,7 +201,7 @@ def grade_notebook(slot, cells, files, deadline, tasks=None):
             if found:
                 violations[cell.part] = f"the code for {cell.part} {found[0]}, which this part forbids"
     for part, tool, detail in session.violations:
-        violations.setdefault(part, f"{part} {detail} while it ran, but this part must be done without {tool}")
+        violations.setdefault(part, f"{part} {detail} while it ran, which this part forbids ({tool})")
     for cell in cells:
         if cell.kind == "test" and cell.part in violations and scores.get(cell.grade_id):
             scores[cell.grade_id] = 0.0
