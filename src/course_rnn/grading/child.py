@@ -78,14 +78,14 @@ class Guard:
     rely on it (they pass or fail on values).
     """
 
-    TOOLS = ("course_rnn", "torch.autograd", "numerical_gradient", "torch", "torch.nn.rnn")
     _RECURRENT = {"lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell", "lstm", "gru", "rnn_tanh", "rnn_relu"}
 
     def __init__(self):
         self.active = []          # stack of (part, frozenset of tools)
         self.violations = []      # [part, tool, detail]
         self.helper_code = set()  # bytecode of the locked numerical_gradient (a renamed copy too)
-        self.wrappers = set()     # ids of the wrappers this guard made
+        self.wrappers = set()     # ids of the wrappers this guard made (an attribute could be forged)
+        self.wrapped = []         # the wrappers themselves, kept alive so that an id is never reused
         self._switching = False
         self.roots = {}
         for tool, module in (("course_rnn", "course_rnn"), ("torch.autograd", "torch.autograd"), ("torch", "torch")):
@@ -169,8 +169,7 @@ class Guard:
                 self.leave()
 
         self.wrappers.add(id(guarded))
-        self.wrapped = getattr(self, "wrapped", [])
-        self.wrapped.append(guarded)  # kept alive, so that an id is never reused
+        self.wrapped.append(guarded)
         return guarded
 
     def _set_profile(self, hook):
