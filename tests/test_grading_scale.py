@@ -228,3 +228,38 @@ def test_dask_grading_gives_the_catalogue_scores_and_survives_a_killed_worker(cl
     assert set(statuses) == set(students) and set(statuses.values()) <= {"graded", "skipped"}
     expected_scores(expected, url)
     assert len({by for _, by in log(url)}) >= 2, "more than one worker process graded"
+
+
+def test_dask_scheduler_and_worker_commands_and_grade_scheduler_cli(postgres, tmp_path):
+    """The two-machine setup of the README on one machine: ``dask scheduler``, ``dask worker
+    --nthreads 1`` with the URL in its environment, ``course-rnn grade --scheduler``."""
+    pytest.importorskip("distributed", reason="dask.distributed grades on a cluster")
+    url = postgres()
+    course = tmp_path / "course"
+    fixtures.write_trio(course, A01)
+    env = dict(os.environ, COURSE_RNN_GRADEBOOK_URL=url)
+    dask = Path(sys.executable).with_name("dask")
+    port = _free_port()
+    scheduler = subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([str(dask), "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--nworkers", "1",
+                               "--no-dashboard"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        done = subprocess.run([str(COURSE_RNN), "grade", A01, "--course-dir", str(course), "--no-progress",
+                               "--scheduler", f"tcp://127.0.0.1:{port}"], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=900)
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = {line.split("\t")[0]: line.split("\t")[1:3] for line in done.stdout.splitlines()}
+    full = f"{sum(fixtures.test_points(A01).values()):g}"
+    assert lines["reference"] == ["graded", f"{full}/{full}"] and lines["untouched"] == ["graded", f"0/{full}"]
+    assert lines["first_blank"][0] == "graded"
+    assert sorted(s for s, _ in log(url)) == ["first_blank", "reference", "untouched"]
+    assert_secret_nowhere([done.stdout, done.stderr], course)
