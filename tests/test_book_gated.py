@@ -75,7 +75,7 @@ def test_lstm_page_solves_adding_and_reber_where_the_rnn_does_not(built_book):
     assert abs(params_rnn - params_lstm) / params_lstm < 0.1, "same budget of parameters"
     assert within_lstm > 50 > within_rnn
     chance = values[10]
-    assert chance == pytest.approx(100 * (1 - 0.92 ** 2), abs=0.05), "P(|X1 + X2 - 1| < 0.08) for uniform X1, X2"
+    assert chance == pytest.approx(100 * (1 - 0.92 ** 2), abs=0.06), "P(|X1 + X2 - 1| < 0.08) for uniform X1, X2"
     reber_lstm, reber_seen, rnn16_params, lstm_params, rnn16, rnn16_last, lstm_last, rnn32_params, _ = values[11:20]
     assert reber_lstm > 95 and rnn16 < reber_lstm and reber_seen == 400 * 32
     assert rnn16_params < lstm_params and abs(rnn32_params - lstm_params) / lstm_params < 0.15
