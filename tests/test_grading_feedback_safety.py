@@ -9,7 +9,6 @@ source that does reach a page is still caught.
 """
 
 import html
-import json
 import re
 import shutil
 import subprocess
@@ -234,7 +233,8 @@ def render_like_nbgrader_feedback(nb, preprocessors):
     config = Config()
     config.HTMLExporter.template_name = "feedback"
     config.HTMLExporter.extra_template_basedirs = [str(formgrader / "templates")]
-    config.HTMLExporter.extra_template_paths = [str(formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    bootstrap = formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css"
+    config.HTMLExporter.extra_template_paths = [str(bootstrap)]
     exporter = HTMLExporter(config=config)
     for preprocessor in preprocessors:
         exporter.register_preprocessor(preprocessor, enabled=True)
@@ -247,7 +247,8 @@ def test_no_student_script_runs_in_a_page_rendered_by_nbgraders_feedback_templat
     lines_file = tmp_path / "lines.json"
     lines_file.write_text("[]")
     pages = {}
-    for name, preprocessors in (("unsafe", []), ("safe", [feedback.HideHiddenTests(hidden_lines_file=str(lines_file))])):
+    ours = feedback.HideHiddenTests(hidden_lines_file=str(lines_file))
+    for name, preprocessors in (("unsafe", []), ("safe", [ours])):
         pages[name] = tmp_path / f"{name}.html"
         pages[name].write_text(render_like_nbgrader_feedback(attack_notebook(), preprocessors), encoding="utf-8")
     unsafe = dom_after_load(pages["unsafe"], tmp_path / "profile")
