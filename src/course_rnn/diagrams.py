@@ -35,6 +35,10 @@ COLOURS = {
 }
 
 
+#: the widest drawing, in inches (96 px per inch fill the book's 676 px column)
+MAX_INCHES = 7.0
+
+
 class DiagramFigure(Figure):
     """A Figure that displays itself as a PNG in Jupyter (and in the executed book) even
     when pyplot was never imported, so no inline backend is there to render it."""
@@ -50,6 +54,9 @@ class Diagram:
     """A drawing of named boxes joined by arrows; ``figure`` is the matplotlib Figure."""
 
     def __init__(self, width, height, scale=1.0, title=None):
+        # at most MAX_INCHES wide: the book shows a drawing at the width of its text column
+        # (676 px at a 1280 px window), where a wider one would shrink its labels below their size
+        scale = min(scale, MAX_INCHES / width)
         self.figure = DiagramFigure(figsize=(width * scale, height * scale), layout="constrained")
         self.ax = self.figure.add_subplot()
         self.ax.set_xlim(0, width)
