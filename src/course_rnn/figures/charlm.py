@@ -60,7 +60,9 @@ def unit_over_text(text, values, width=64, title=None):
             row = []
     if row:
         rows.append(row)
-    fig = Figure(figsize=(11, 0.32 * len(rows) + 0.6), layout="constrained")
+    # 7 in: 70 cells of 7 pt each hold a 10 pt monospace letter (6 pt wide), shown at 10 pt in
+    # the book's 676 px column
+    fig = Figure(figsize=(7, 0.32 * len(rows) + 0.6), layout="constrained")
     ax = fig.add_subplot()
     grid = np.full((len(rows), width), np.nan)
     for r, cells in enumerate(rows):
