@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import glued_values, page_images
+from conftest import ROOT, page_images
 from course_rnn.data import load_ud_pos
 
 PAGES = ("tagging", "classification", "stacked_bidirectional")
@@ -42,9 +42,28 @@ def _shape(word):
     return "capitalised" if word[0].isupper() else "lower"
 
 
-def _most_frequent_tag_accuracy(train, test):
-    """An independent most-frequent-tag baseline: tag counts per word, and for unseen words
-    the majority tag of the words seen once with the same shape."""
+def _glued(page, name):
+    """``{glue name: the text pasted for it}``: the page's pasted texts in order, named by the
+    ``{glue:text}`` roles of book/<name>.md in order (the HTML keeps the source's order)."""
+    source = (ROOT / "book" / f"{name}.md").read_text(encoding="utf-8")
+    names = re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", source)
+    texts = re.findall(r'<span class="pasted-text">([^<]*)</span>', page.read_text(encoding="utf-8"))
+    assert len(names) == len(texts), f"{name}: {len(names)} glue roles in the source, {len(texts)} in the page"
+    glued = {}
+    for key, text in zip(names, texts):
+        assert glued.setdefault(key, text) == text, f"{key} is pasted with two values"
+    return glued
+
+
+def _number(text):
+    return float(text.replace(",", "").rstrip("%"))
+
+
+def _most_frequent_tag_accuracy(train, test, min_count):
+    """An independent most-frequent-tag baseline: tag counts per word; words seen fewer than
+    ``min_count`` times (1: none, 2: the words seen once), and unseen words, get the majority
+    tag of the words seen once with the same shape.  Returns the accuracy and the unseen
+    rate (%)."""
     by_word = {}
     for words, tags in train:
         for w, t in zip(words, tags):
@@ -57,34 +76,42 @@ def _most_frequent_tag_accuracy(train, test):
     right = total = unseen = 0
     for words, tags in test:
         for w, t in zip(words, tags):
-            guess = best(by_word[w]) if w in by_word else best(rare[_shape(w)])
+            frequent = w in by_word and sum(by_word[w].values()) >= min_count
+            guess = best(by_word[w]) if frequent else best(rare[_shape(w)])
             right += guess == t
             unseen += w not in by_word
             total += 1
     return 100 * right / total, 100 * unseen / total
 
 
-def test_tagging_numbers_match_an_independent_baseline_and_the_bilstm_beats_it(built_book):
-    values = glued_values(_page(built_book, "tagging"))
-    n_train, _, epochs, unseen_rate, base, base_unk, rnn, rnn_unk, bilstm, bilstm_unk = values[:10]
-    assert n_train == int(n_train) and 1 <= epochs <= 20
-    expected_base, expected_unseen = _most_frequent_tag_accuracy(load_ud_pos("train")[:int(n_train)],
-                                                                load_ud_pos("test"))
-    assert base == pytest.approx(expected_base, abs=0.06)
-    assert unseen_rate == pytest.approx(expected_unseen, abs=0.06)
-    for value in (base_unk, rnn, rnn_unk, bilstm, bilstm_unk):
-        assert 0 < value < 100
-    assert bilstm > base and bilstm > rnn
-    assert bilstm < 97.5, "better than published taggers trained on all the data: suspicious"
+def test_tagging_baselines_match_an_independent_count_and_every_network_beats_the_fair_one(built_book):
+    glued = {k: _number(v) for k, v in _glued(_page(built_book, "tagging"), "tagging").items()}
+    n_train = int(glued["tag_n_train"])
+    assert 1 <= glued["tag_epochs"] <= 20 and glued["tag_n_seeds"] >= 3
+    train, test = load_ud_pos("train")[:n_train], load_ud_pos("test")
+    fair, unseen = _most_frequent_tag_accuracy(train, test, min_count=2)
+    memorising, _ = _most_frequent_tag_accuracy(train, test, min_count=1)
+    assert glued["tag_baseline_acc"] == pytest.approx(fair, abs=0.06)
+    assert glued["tag_fair_acc"] == pytest.approx(fair, abs=0.06)
+    assert glued["tag_memo_acc"] == pytest.approx(memorising, abs=0.06)
+    assert glued["tag_unk_rate"] == pytest.approx(unseen, abs=0.06)
+    networks = [glued[f"tag_{cell}_{direction}_acc"] for cell in ("rnn", "lstm") for direction in ("uni", "bi")]
+    assert min(networks) > glued["tag_baseline_acc"]
+    for cell in ("rnn", "lstm"):
+        gain = glued[f"tag_{cell}_bi_acc"] - glued[f"tag_{cell}_uni_acc"]
+        assert gain == pytest.approx(glued[f"tag_{cell}_right_gain"], abs=0.11) and gain > 0
+    assert max(networks) < 97.5, "better than published taggers trained on all the data: suspicious"
 
 
 def test_classification_baselines_are_near_the_published_naive_bayes_and_the_lstm_learned(built_book):
-    values = glued_values(_page(built_book, "classification"))
-    n_test, nb, logreg, epochs, lstm = values[:5]
-    assert n_test == 1066
+    glued = _glued(_page(built_book, "classification"), "classification")
+    assert _number(glued["cls_n_test"]) == 1066
+    nb, logreg, lstm = (_number(glued[k]) for k in ("cls_nb_acc", "cls_logreg_acc", "cls_lstm_acc"))
     # Wang & Manning's MNB (bigrams) reached 79.0 % on this data (Kim 2014, Table 2)
-    assert 75 < nb < 83 and 70 < logreg < 83
-    assert 65 < lstm < 85 and 1 <= epochs <= 20
+    assert 75 < nb < 83 and 70 < logreg < 83 and 65 < lstm < 85
+    assert _number(glued["cls_n_seeds"]) >= 3
+    first, last = _number(glued["cls_best_first"]), _number(glued["cls_best_last"])
+    assert 1 <= first <= last < _number(glued["cls_max_epochs"])
 
 
 def test_stacked_page_checks_against_torch_and_characters_help_unseen_words(built_book):
@@ -93,13 +120,24 @@ def test_stacked_page_checks_against_torch_and_characters_help_unseen_words(buil
     diffs = [float(d) for d in re.findall(r"max \|numpy - torch\.nn\.LSTM\| = ([0-9.e+-]+)", text)]
     assert len(diffs) == 3 and max(diffs) < 1e-12, "the visible check against torch.nn.LSTM is missing"
     assert re.search(r"largest relative error vs autograd: [0-9.]+e-(1[0-9]|[0-9])\b", text)
-    values = glued_values(page)
-    _, uni, bi, n_test, se, n_tag, _, unseen_rate, oov_without, oov_with, all_without, all_with = values[:12]
+    glued = {k: _number(v) for k, v in _glued(page, "stacked_bidirectional").items()}
+    uni, bi, n_test, se = (glued[k] for k in ("sb_uni_acc", "sb_bi_acc", "sb_n_test", "sb_cls_se"))
     assert 65 < uni < 85 and 65 < bi < 85
     p = (uni + bi) / 200  # the binomial standard error of an accuracy near p on n_test sentences
     assert se == pytest.approx(100 * (p * (1 - p) / n_test) ** 0.5, abs=0.06)
-    train_words = {w for words, _ in load_ud_pos("train")[:int(n_tag)] for w in words}
+    train_words = {w for words, _ in load_ud_pos("train")[:int(glued["sb_n_tag"])] for w in words}
     test_words = [w for words, _ in load_ud_pos("test") for w in words]
     expected_unseen = 100 * sum(w not in train_words for w in test_words) / len(test_words)
-    assert unseen_rate == pytest.approx(expected_unseen, abs=0.06)
-    assert oov_with > oov_without + 5 and all_with > all_without
+    assert glued["sb_unseen_rate"] == pytest.approx(expected_unseen, abs=0.06)
+    assert glued["sb_oov_with"] > glued["sb_oov_without"] + 5 and glued["sb_all_with"] > glued["sb_all_without"]
+
+
+def test_stacked_page_compares_one_and_two_layers_at_equal_parameter_counts(built_book):
+    glued = {k: _number(v) for k, v in _glued(_page(built_book, "stacked_bidirectional"),
+                                              "stacked_bidirectional").items()}
+    H, E = int(glued["sb_h_one"]), 64
+    # torch.nn.LSTM: 4H(D + H) + 8H per layer
+    assert glued["sb_one_params"] == 4 * H * (E + H) + 8 * H
+    assert glued["sb_two_params"] == (4 * 64 * (E + 64) + 8 * 64) + (4 * 64 * (64 + 64) + 8 * 64)
+    assert abs(glued["sb_one_params"] - glued["sb_two_params"]) < 0.01 * glued["sb_two_params"]
+    assert glued["sb_depth_gap"] == pytest.approx(glued["sb_one_acc"] - glued["sb_two_acc"], abs=0.11)
