@@ -414,3 +414,141 @@ def test_zip_collect_of_three_lms_submissions_then_grade_and_export(tmp_path):
     assert sorted(r["student_id"] for r in rows) == sorted(students)
     assert all(r["duedate"].startswith("2026-10-15 23:59:00") for r in rows), rows[0]
     assert {r["student_id"]: float(r["score"]) / float(r["max_score"]) for r in rows} == scores
+
+
+# The two editions of the book, from one execution.
+
+FORCED = ("book/assignments/", "book/instructors")  # pages never cached: executed in every build
+
+
+@pytest.fixture(scope="module")
+def student_book(built_book):
+    """The student edition, built from the jupyter-cache of the instructor build ``built_book``
+    came from (``<build>/html`` -> ``<build>/.jupyter_cache``, output in ``<build>/student``);
+    the build's log says which pages it executed."""
+    import fcntl
+    import time
+
+    from course_rnn.bookbuild import STUDENT_OUTPUT, student_config
+
+    build_dir = Path(built_book).parent
+    with open(build_dir / ".book-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = student_config(REPO, build_dir)
+        start = time.time()
+        result = subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "build", str(REPO),
+                                 "--warningiserror", "--keep-going", "--config", str(config),
+                                 "--path-output", str(build_dir / STUDENT_OUTPUT)],
+                                cwd=REPO, capture_output=True, text=True, timeout=1800)
+        print(f"student edition built in {time.time() - start:.0f} s")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return build_dir / STUDENT_OUTPUT / "_build" / "html", result.stdout + result.stderr
+
+
+def _pages_including_targets():
+    """``{page: {target short name}}`` from the chapters' sources: every ``literalinclude`` with a
+    ``:pyobject:`` that is a declared target (the oracle the built pages are checked against)."""
+    import re
+
+    targets = {name.split(".", 1)[1] for names in editions.declared_targets(REPO).values() for name in names}
+    pages = {}
+    for page in (REPO / "book").glob("*.md"):
+        for path, obj in re.findall(r"```\{literalinclude\} \.\./src/course_rnn/(\S+)\.py\n(?::[^\n]*\n)*?:pyobject: (\S+)",
+                                    page.read_text(encoding="utf-8")):
+            if f"{path.replace('/', '.')}.{obj}" in targets:
+                pages.setdefault(f"book/{page.stem}.html", set()).add(obj)
+    return pages
+
+
+@pytest.mark.slow
+def test_student_edition_is_built_from_the_cache_without_executing_a_chapter(student_book):
+    _, log = student_book
+    executed = [line.split(":")[0] for line in log.splitlines() if "Executing notebook" in line]
+    chapters = [page for page in executed if not any(forced in page for forced in FORCED)]
+    assert not chapters, f"the student edition executed chapters again: {chapters}"
+
+
+@pytest.mark.slow
+def test_student_edition_shows_no_answer_and_says_which_assignment_asks_for_each(student_book, built_book):
+    html, _ = student_book
+    assert editions.scan_for_leaks(html, REPO) == {}
+    pages = _pages_including_targets()
+    assert len(pages) >= 6  # elman, bptt, generation, vanishing, lstm, gru, tree_lstm
+    for page, names in pages.items():
+        text = (html / page).read_text(encoding="utf-8")
+        assert text.count("course-rnn-withheld") >= 1, page
+        for name in names:
+            assert f"{name} is part of assignment" in text, (page, name)
+
+
+@pytest.mark.slow
+def test_instructor_edition_still_shows_every_target_and_both_compute_the_same_numbers(student_book, built_book):
+    """The instructor edition is today's book: the scan finds exactly the pages that include a
+    target; the student edition's glued numbers are the instructor edition's (same execution)."""
+    from conftest import glued_values
+
+    html, _ = student_book
+    leaks = editions.scan_for_leaks(built_book, REPO)
+    pages = _pages_including_targets()
+    assert set(pages) <= set(leaks), sorted(set(pages) - set(leaks))
+    assert "course-rnn-withheld" not in "".join(p.read_text(encoding="utf-8") for p in built_book.glob("book/*.html"))
+    for page in sorted(built_book.glob("book/*.html")):
+        assert glued_values(html / page.relative_to(built_book)) == glued_values(page), page.name
+
+
+@pytest.mark.slow
+def test_a_published_bundle_is_clean_and_its_download_buttons_serve_the_student_sources(student_book, tmp_path):
+    html, _ = student_book
+    bundle = editions.publish(tmp_path / "bundle", html, REPO)
+    assert (bundle / "book" / "index.html").is_file()
+    assert sorted(p.relative_to(bundle / "exercises") for p in (bundle / "exercises").rglob("*.ipynb")) == \
+        sorted(p.relative_to(REPO / "exercises") for p in (REPO / "exercises").rglob("*.ipynb"))
+    assert (bundle / "exercises" / "a02_generation" / "char_rnn.npz").is_file()
+    assert len(list((bundle / "wheel").glob("course_rnn-*.whl"))) == 1
+    # a page's download button links its own source, inside the bundle
+    page = (bundle / "book" / "book" / "elman.html").read_text(encoding="utf-8")
+    assert "_sources/book/elman.md" in page and (bundle / "book" / "_sources" / "book" / "elman.md").is_file()
+    assert editions.scan_for_leaks(bundle, REPO) == {}
+
+
+def test_publish_refuses_a_bundle_with_a_planted_answer_and_leaves_nothing(tmp_path):
+    """The same scan guards publish: a book folder holding a target's source is refused."""
+    book = tmp_path / "html"
+    book.mkdir()
+    (book / "index.html").write_text("<pre>" + (REPO / "src" / "course_rnn" / "scratch" / "lstm.py")
+                                     .read_text(encoding="utf-8").replace("<", "&lt;") + "</pre>")
+    with pytest.raises(editions.LeakError, match="index.html"):
+        editions.publish(tmp_path / "bundle", book, REPO)
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_stub_source_keeps_methods_decorators_and_the_code_around_them():
+    source = textwrap.dedent('''
+        import functools
+
+
+        class Cell:
+            """A cell."""
+
+            def forward(self, x):
+                """Return 2 x."""
+                y = x + x  # the answer
+                return y
+
+            def other(self):
+                return 1
+
+
+        @functools.lru_cache
+        def square(x):
+            return x * x
+    ''')
+    stubbed = editions.stub_source(source, ["Cell.forward", "square"], lambda q: f"{q} is withheld")
+    namespace = {}
+    exec(compile(stubbed, "stubbed", "exec"), namespace)
+    cell = namespace["Cell"]()
+    assert cell.other() == 1 and namespace["Cell"].forward.__doc__ == "Return 2 x."
+    for call, name in ((lambda: cell.forward(3), "Cell.forward"), (lambda: namespace["square"](3), "square")):
+        with pytest.raises(NotImplementedError, match=f"^{name} is withheld$"):
+            call()
+    assert "x + x" not in stubbed and "the answer" not in stubbed and "x * x" not in stubbed
