@@ -53,7 +53,7 @@ def postgres(tmp_path_factory):
 
     def as_postgres(*command):
         return subprocess.run(["su", "postgres", "-c", " ".join(map(str, command))], capture_output=True,
-                              text=True, timeout=120)
+                              text=True, timeout=120, cwd="/")  # a folder the postgres user can enter
     try:
         done = as_postgres(PG_BIN / "initdb", "-D", folder / "data", "-A", "trust")
         assert done.returncode == 0, done.stderr
