@@ -29,11 +29,13 @@ def test_page_has_no_traceback_and_shows_real_figures(built_book, name):
 def test_sequences_page_measures_ngram_blindness_beyond_the_window(built_book):
     """Glued in the order of the prose: |Delta| of girl/boy-she/he; pairs from the training
     text and the least in-window accuracy on them; held-out pairs and held-out accuracy at
-    g = 0, 1, 2; then the table: tokens, perplexities of orders 1..5, % unseen bigrams, V.
+    g = 0, 1, 2; then the table: tokens, perplexities of orders 1..5, % unseen bigrams, V;
+    then the relative gains of the bigram, the trigram, and the 4- and 5-gram together.
     Oracles: a 4-gram cannot see a noun 5 words back (Delta = 0); chance is 0.5; a model
-    that has seen the sentence and reads the cue uses it; perplexity falls with context."""
+    that has seen the sentence and reads the cue uses it; perplexity falls with context;
+    a gain is recomputed from the perplexities in the table."""
     values = glued_values(_page(built_book, "sequences"))
-    assert len(values) == 15, values
+    assert len(values) == 18, values
     delta, n_train, inside, n_heldout, g0, g1, g2 = values[:7]
     assert delta == 0.0
     assert n_train == n_heldout > 500
@@ -41,10 +43,14 @@ def test_sequences_page_measures_ngram_blindness_beyond_the_window(built_book):
     assert g0 > 0.9, "adjacent thou/art agreement should generalise to held-out text"
     assert 0.5 < g1 < g0, "one word in between: above chance, below adjacent"
     assert abs(g2 - 0.5) < 0.05, "two words in between: sparse contexts leave it near chance"
-    tokens, ppl1, ppl2, ppl3, ppl4, ppl5, unseen, V = values[7:]
+    tokens, ppl1, ppl2, ppl3, ppl4, ppl5, unseen, V = values[7:15]
     assert 100_000 < tokens < 200_000 and 1_000 < V < tokens
     assert 99.0 < unseen < 100.0
     assert ppl1 > ppl2 > ppl3 > 1 and min(ppl4, ppl5) > 0.9 * ppl3
+    gain_2, gain_3, gain_45 = values[15:18]
+    assert gain_2 == pytest.approx(100 * (1 - ppl2 / ppl1), abs=1.5)   # ppl rounded to integers
+    assert gain_3 == pytest.approx(100 * (1 - ppl3 / ppl2), abs=1.5)
+    assert gain_2 > gain_3 > 0 and 0 <= gain_45 < gain_3
 
 
 def test_sequences_page_shows_the_progress_bar_finished(built_book):
@@ -53,25 +59,33 @@ def test_sequences_page_shows_the_progress_bar_finished(built_book):
 
 
 def test_elman_page_reproduces_the_three_structure_experiments(built_book):
-    """After the temporal-XOR numbers (6 glued values: the XOR paragraph and the paper
+    """After the temporal-XOR numbers (9 glued values: the XOR paragraph and the paper
     section), in order: letters (error predicting a consonant, a vowel, the 'consonant'
     feature at consonants), word boundaries (error at onsets, inside words, precision,
     recall), lexical categories (3-cluster purity, part-of-speech and animacy nearest-
-    neighbour agreement, 2-cluster purity; each trained then untrained).  Oracles: what the
-    task makes predictable, chance levels, and the untrained control."""
+    neighbour agreement, 2-cluster purity; each trained then untrained), types and tokens.
+    Oracles: what the task makes predictable, chance levels, the untrained control, and the
+    decomposition of a squared error on a fair coin (0.25 + distance of the answer from 0.5)."""
     values = glued_values(_page(built_book, "elman"))
-    assert len(values) >= 21, values
-    consonant, vowel, consonant_bit = values[6:9]
+    assert len(values) >= 29, values
+    xor_2, random_2, xor_8, random_8, random_dev_8, random_train_8 = values[:6]
+    assert xor_2 < random_2 and xor_8 < random_8
+    assert random_8 == pytest.approx((0.25 + random_dev_8 ** 2) ** 0.5, abs=0.02)
+    assert values[6:9] == [xor_2, random_2, xor_8]
+    consonant, vowel, consonant_bit = values[9:12]
     assert consonant > 5 * vowel, "a consonant is unpredictable, the vowels after it are not"
     assert consonant_bit < consonant, "that a consonant is due is predictable, which one is not"
-    onset, inside, precision, recall = values[9:13]
+    onset, inside, precision, recall = values[12:16]
     assert onset > 2 * inside, "error should peak at word onsets"
     assert 0 < precision <= 1 and 0.5 < recall <= 1
-    p3, p3_control, nn_part, nn_part_control, nn_anim, nn_anim_control, p2, p2_control = values[13:21]
+    p3, p3_control, nn_part, nn_part_control, nn_anim, nn_anim_control, p2, p2_control = values[16:24]
     assert p3 > 0.9 and p3 > p3_control
     assert nn_part > 0.9 and nn_part > nn_part_control
     assert nn_anim > nn_anim_control
     assert 0 < p2 <= 1 and 0 < p2_control <= 1
+    role, word, nn_word, word_control, role_control = values[24:29]
+    assert role > word and word_control > role_control, "tokens: trained split by role, untrained by word"
+    assert 0.5 <= min(role, word, word_control, role_control) and max(role, word, nn_word) <= 1
 
 
 def test_elman_page_shows_the_cat_example_and_the_new_figures(built_book):
