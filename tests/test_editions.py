@@ -397,6 +397,8 @@ def test_zip_collect_of_three_lms_submissions_then_grade_and_export(tmp_path):
     for student in students:
         for name in solved:
             assert (course / "submitted" / student / assignment / name).is_file(), (student, name)
+    # Grace Hopper handed in late: nbgrader_config's penalty ("zero") must reach the export
+    (course / "submitted" / "1003" / assignment / "timestamp.txt").write_text("2026-10-16 08:00:00 UTC\n")
     result = subprocess.run([str(bin_dir / "course-rnn"), "grade", assignment, "--course-dir", str(course),
                              "--no-progress"], cwd=REPO, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -413,7 +415,11 @@ def test_zip_collect_of_three_lms_submissions_then_grade_and_export(tmp_path):
     rows = list(csv.DictReader(open(course / "grades.csv", encoding="utf-8")))
     assert sorted(r["student_id"] for r in rows) == sorted(students)
     assert all(r["duedate"].startswith("2026-10-15 23:59:00") for r in rows), rows[0]
-    assert {r["student_id"]: float(r["score"]) / float(r["max_score"]) for r in rows} == scores
+    raw = {r["student_id"]: float(r["raw_score"]) / float(r["max_score"]) for r in rows}
+    assert raw == scores
+    exported = {r["student_id"]: float(r["score"]) for r in rows}
+    assert exported["1003"] == 0.0 and float(rows[[r["student_id"] for r in rows].index("1003")]["late_submission_penalty"]) > 0
+    assert exported["1001"] == float(rows[[r["student_id"] for r in rows].index("1001")]["max_score"])
 
 
 # The two editions of the book, from one execution.

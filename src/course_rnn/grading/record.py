@@ -9,6 +9,7 @@ comments are written; a grader's manual score is never touched (nbgrader shows t
 score when there is one, and the submission is flagged for review).
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -69,11 +70,10 @@ def commit(course, gradebook, assignment, student, notebooks, result):
     partial.mkdir()
     for name, nb in notebooks.items():
         _write(partial / name, json.dumps(nb, indent=1, ensure_ascii=False))
-    stamp = course.step("submitted") / student / assignment / "timestamp.txt"
-    if stamp.is_file():
-        shutil.copyfile(stamp, partial / "timestamp.txt")
+    if result.get("timestamp"):  # (read without following a link: the student's folder)
+        _write(partial / "timestamp.txt", result["timestamp"] + "\n")
     _write(partial / MARKER, json.dumps(result, indent=1))
-    write_gradebook(gradebook, assignment, student, result)
+    write_gradebook(gradebook, assignment, student, result, course.course_dir)
     if final.exists():
         old = final.parent / f".{assignment}.old-{uuid.uuid4().hex[:8]}"
         os.rename(final, old)
@@ -92,15 +92,15 @@ def remove_partials(course, assignment):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def write_gradebook(gb, assignment, student, result):
+def write_gradebook(gb, assignment, student, result, course_dir=None):
     """Auto scores and comments of one submission in nbgrader's gradebook."""
     MissingEntry = nbgrader_api().MissingEntry
     with warnings.catch_warnings():  # nbgrader's add_submission trips SQLAlchemy's autoflush warning
         warnings.simplefilter("ignore")
-        _write_gradebook(gb, assignment, student, result, MissingEntry)
+        _write_gradebook(gb, assignment, student, result, MissingEntry, course_dir)
 
 
-def _write_gradebook(gb, assignment, student, result, MissingEntry):
+def _write_gradebook(gb, assignment, student, result, MissingEntry, course_dir=None):
     gb.update_or_create_student(student)
     timestamp = result.get("timestamp")
     try:
@@ -121,7 +121,32 @@ def _write_gradebook(gb, assignment, student, result, MissingEntry):
                 gb.find_comment(grade_id, notebook, assignment, student).auto_comment = text
             except MissingEntry:
                 continue
+    _late_penalties(gb, assignment, student, course_dir)
     gb.db.commit()
+
+
+def _late_penalties(gb, assignment, student, course_dir=None):
+    """nbgrader's late penalty of each notebook, as ``nbgrader autograde`` sets it: the
+    course's LateSubmissionPlugin (from ``nbgrader_config.py`` in the course directory or
+    the working directory; by default no penalty) on the seconds past the due date."""
+    submission = gb.find_submission(assignment, student)
+    late = submission.total_seconds_late
+    plugin = _late_plugin(*dict.fromkeys(str(f) for f in (course_dir, Path.cwd()) if f is not None))
+    gb.db.flush()
+    for notebook in submission.notebooks:
+        notebook.late_submission_penalty = \
+            plugin.late_submission_penalty(student, notebook.score, late) if late > 0 else None
+
+
+@functools.lru_cache(maxsize=8)
+def _late_plugin(*folders):
+    from nbgrader.plugins import LateSubmissionPlugin
+    from traitlets.config.loader import PyFileConfigLoader
+
+    for folder in folders:
+        if (Path(folder) / "nbgrader_config.py").is_file():
+            return LateSubmissionPlugin(config=PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
+    return LateSubmissionPlugin()
 
 
 def _write(path, text):
