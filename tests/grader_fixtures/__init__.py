@@ -276,6 +276,8 @@ def kinds(assignment, course_dir, port):
                                               "numerical_gradient(lambda: 0.0, _np.zeros(1))")):
         part = forbidding(assignment, tool)
         label = "uses_" + tool.replace(".", "_") + "_where_forbidden"
+        if part is None and tool == "torch.autograd" and forbidding(assignment, "torch") == first:
+            continue  # (all of torch is forbidden where this would go)
         if part is None:  # allowed here: using it costs nothing (torch only if already imported)
             safe = (f"import sys as _sys\nif 'torch' in _sys.modules or {tool!r} != 'torch.autograd':\n"
                     f"    try:\n{_indent(_indent(call))}\n    except Exception:\n        pass")
@@ -304,7 +306,7 @@ def kinds(assignment, course_dir, port):
     shadowed["numpy.py"] = "raise SystemExit('a submitted numpy.py was imported')\n"
     add("numpy_shadow", shadowed, [GRADED], "full")
     # Misbehaviour that costs the part it happens in.
-    add("hang", with_first_solution(good, lambda s: "while True:\n    pass\n" + s), [TIMED_OUT], "first_blank", "longer than")
+    add("hang", with_first_solution(good, lambda s: "while True:\n    pass\n" + s), [TIMED_OUT], "first_blank", " time")
     add("hang_ignoring_sigint", with_first_solution(good, lambda s: (
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         "while True:\n    pass\n") + s), [TIMED_OUT], "first_blank")

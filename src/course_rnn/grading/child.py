@@ -83,6 +83,7 @@ class Guard:
     def __init__(self):
         self.active = []          # stack of (part, frozenset of tools)
         self.violations = []      # [part, tool, detail]
+        self.seen = set()         # (part, tool) already reported
         self.helper_code = set()  # bytecode of the locked numerical_gradient (a renamed copy too)
         self.wrappers = set()     # ids of the wrappers this guard made (an attribute could be forged)
         self.wrapped = []         # the wrappers themselves, kept alive so that an id is never reused
@@ -101,7 +102,9 @@ class Guard:
         """Note a violation; the call goes on, so that the parts built on this one are
         graded on their own (one mistake costs one part)."""
         part, _ = self.active[-1]
-        self.violations.append([part, tool, detail])
+        if (part, tool) not in self.seen:  # the first use says it all (a loop would say it a million times)
+            self.seen.add((part, tool))
+            self.violations.append([part, tool, detail])
 
     def forbids(self, tool):
         return bool(self.active) and tool in self.active[-1][1]
@@ -118,7 +121,7 @@ class Guard:
                     self.record(tool, f"imported {name}")
         elif event == "sys.setprofile" and sys.getrecursionlimit() - _depth() > 60:
             # (near the recursion limit it is Python removing a hook that could not be called)
-            self.violations.append([self.active[-1][0], "the grader's hooks", "called sys.setprofile"])
+            self.record("the grader's hooks", "called sys.setprofile")
 
     def profile(self, frame, event, arg):
         try:

@@ -46,9 +46,10 @@ def static_violations(source, tools):
             modules = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
             modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                node.value.split(".")[0] in ("course_rnn", "torch") and node.value.replace(".", "").replace("_", "").isalnum():
-            modules = [node.value]  # importlib.import_module("course_rnn.scratch"), __import__("torch")
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and \
+                isinstance(node.args[0].value, str) and \
+                getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__"):
+            modules = [node.args[0].value]  # importlib.import_module("course_rnn.scratch"), __import__("torch")
         for module in modules:
             for tool in ("course_rnn", "torch.autograd", "torch"):
                 if tool in tools and (module == tool or module.startswith(tool + ".")):
