@@ -28,7 +28,7 @@ RULES = {
         {"course_rnn", "torch"}),
     "a03_lstm_gru": {  # "Parts A to D: numpy only ... torch.autograd, course_rnn, numerical_gradient"
         **dict.fromkeys(("lstm_step_forward", "lstm_step_backward", "lstm_forward", "gru_step_forward"), HAND),
-        "LSTMCellScratch": {"course_rnn"}},
+        "LSTMCellScratch": {"course_rnn", "torch.nn.rnn"}},
     "a04_sequence_tasks": dict.fromkeys(  # "numpy and torch (not the course package course_rnn)"
         ("pad_batch_first", "masked_cross_entropy", "BiLSTMTagger", "BiLSTMClassifier", "train_tagger"),
         {"course_rnn"}),
