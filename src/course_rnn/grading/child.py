@@ -10,9 +10,8 @@ and serves the parent over its own socket:
 
 - ``cell``: execute one cell in the student's namespace, outputs captured in bounded
   buffers, errors reduced to the student's own frames;
-- ``call``: call one function of that namespace with plain-data arguments, under the guard
-  of its part's forbidden tools, and answer with plain data and the arguments it mutated;
-- ``names``: the names the namespace defines, so the parent can make proxies of them.
+- ``call``: call one name of the task with plain-data arguments, under the guard of its
+  part's forbidden tools, and answer with plain data and the arguments if it changed them.
 
 Everything said to the parent goes through ``wire`` (JSON and ``.npz``), never pickle.
 """

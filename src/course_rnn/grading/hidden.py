@@ -2,10 +2,11 @@
 
 :func:`grade_notebook` walks a notebook in order.  The student's cells (and the locked
 setup and adapter cells) run in a sandboxed child; each hidden-test cell runs here, in a
-fresh namespace where every name the child defines is a :class:`Proxy`: calling it sends
-the arguments as plain data, runs the student's function there under the time limit, and
-returns plain data.  Arrays passed in are copied back afterwards, so a test sees an
-in-place modification.  Nothing the student does in the child (patching numpy, builtins
+fresh namespace where each name the task defines (:func:`task_names`: the instructor's
+solution functions and adapters, nothing else) is a :class:`Proxy`: calling it sends the
+arguments as plain data, runs the student's function there under the time limit, and
+returns plain data.  Arguments the function changed are changed here too, so a test sees
+an in-place modification.  Nothing the student does in the child (patching numpy, builtins
 or ``course_rnn``, printing, returning objects that claim equality, exiting, hanging) can
 change what the test code here computes.
 
