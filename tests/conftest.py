@@ -36,6 +36,17 @@ def _seed_torch():
     torch.manual_seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Each test leaves os.environ as it found it: a Sphinx extension set up in-process (the
+    book's switches bars off) must not change what a later test in the same worker sees."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 # The built book, shared by every test of a page (tests/test_book*.py).
 
 def _build_book(book_dir, *extra_args, timeout=900):

@@ -49,7 +49,8 @@ def test_budget_stops_fit_after_the_clock_passes_it():
     assert history.step == 5
 
 
-def test_bar_prints_ascii_and_ends_at_the_full_budget():
+def test_bar_prints_ascii_and_ends_at_the_full_budget(monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)  # bars on, whatever the caller's environment
     clock = FakeClock()
     budget = CPUBudget(2, clock=clock).start()
     out = io.StringIO()
