@@ -56,10 +56,11 @@ def _build_book(book_dir, *extra_args, timeout=900):
 
 
 def _book_sources():
-    """Every file whose change changes the built book: config, toc, chapters, the package."""
+    """Every file whose change changes the built book: config, toc, chapters, the package, the
+    releases (the assignment pages serve them for download)."""
     yield ROOT / "_config.yml"
     yield ROOT / "_toc.yml"
-    for pattern in ("book/**/*", "src/course_rnn/**/*.py"):
+    for pattern in ("book/**/*", "src/course_rnn/**/*.py", "exercises/**/*"):
         yield from (p for p in ROOT.glob(pattern) if p.is_file())
 
 

@@ -208,6 +208,14 @@ def test_autograded_notebooks_are_valid_nbformat_with_the_instructors_test_cells
 BUSY = ("a01_rnn_forward_bptt", "a04_sequence_tasks")  # the cheapest, and the one that trains a model
 
 
+def busy_cases(assignment, cases):
+    """a01: its whole catalogue; a04 (a tagger trained per submission, 4 minutes of the
+    suite for all of it): its correct cases and the first two with a bug."""
+    if assignment != "a04_sequence_tasks":
+        return cases
+    return [c for c in cases if not c.lose] + [c for c in cases if c.lose][:2]
+
+
 def test_a_busy_machine_gives_the_same_grades(graded, tmp_path):
     """Limits count CPU seconds of the child, not wall-clock time: with two processes keeping
     both cores busy, every catalogue case gets the same score in every test cell."""
@@ -216,7 +224,9 @@ def test_a_busy_machine_gives_the_same_grades(graded, tmp_path):
     busy = tmp_path / "busy"
     busy.mkdir()
     fixtures.write_trio(busy, graded.assignment)
-    write_submissions(busy, graded.assignment, graded.cases)
+    cases = busy_cases(graded.assignment, graded.cases)
+    assert cases
+    write_submissions(busy, graded.assignment, cases)
     burners = [subprocess.Popen([sys.executable, "-c", "while True:\n    pass"]) for _ in range(2)]
     try:
         done = course_rnn("grade", graded.assignment, "--course-dir", busy, "--workers", 2, "--no-progress", cwd=busy)
@@ -226,7 +236,8 @@ def test_a_busy_machine_gives_the_same_grades(graded, tmp_path):
             burner.wait()
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = cell_scores(busy, graded.assignment)
+    assert {c.student for c in cases} <= set(loaded)
     differ = [f"{student} {name}: busy {loaded[student][name][0]:g}, idle {score:g}"
-              for student, cells in graded.ours.items() for name, (score, _) in cells.items()
+              for student, cells in graded.ours.items() if student in loaded for name, (score, _) in cells.items()
               if loaded[student][name][0] != score]
     assert differ == []

@@ -116,3 +116,28 @@ def test_the_watchdog_stops_a_test_that_spins_but_not_one_that_waits():
     thread.start()
     thread.join(10)
     assert results == ["stopped"]
+
+
+def test_recording_a_class_keeps_no_submission_in_the_gradebook_session(tmp_path, monkeypatch):
+    """A grader that records thousands of submissions must not hold them: after each one the
+    SQLAlchemy session of nbgrader's gradebook is empty again, and every score is in the file."""
+    from nbgrader.api import Gradebook
+
+    from course_rnn.grading.runner import nbgrader_env
+
+    from course_rnn.grading.record import write_gradebook
+
+    monkeypatch.setenv("PATH", nbgrader_env()["PATH"])  # nbgrader creates a gradebook with `alembic`
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "course-rnn") as gb:
+        gb.add_assignment("a01")
+        gb.add_notebook("nb", "a01")
+        gb.add_grade_cell("test_a", "nb", "a01", max_score=2, cell_type="code")
+        gb.add_solution_cell("part_a", "nb", "a01")
+        for i in range(40):
+            result = {"notebooks": {"nb.ipynb": {"scores": {"test_a": i % 3}, "comments": {}}}}
+            write_gradebook(gb, "a01", f"s{i:02d}", result)
+            assert len(gb.db.identity_map) == 0, f"the session holds {len(gb.db.identity_map)} rows after s{i:02d}"
+    with Gradebook(url, "course-rnn") as gb:
+        scores = {f"s{i:02d}": gb.find_grade("test_a", "nb", "a01", f"s{i:02d}").auto_score for i in range(40)}
+    assert scores == {f"s{i:02d}": i % 3 for i in range(40)}
