@@ -11,7 +11,8 @@ correct solutions) or with one bug (the catalogue's other cases, round robin).  
   throw-away PostgreSQL server started here (needs root and Debian's ``postgresql``).
 
 Peak memory: the grader process's maximum resident set (``ru_maxrss``; the sandboxed
-children are limited separately), and for Dask the largest worker's.  Every run must give
+children are limited separately), and for Dask the largest worker's; both at the end of the
+run and halfway through it (bounded memory: the two are about equal).  Every run must give
 the same status and score to every student.  Run: ``python benchmarks/run.py scale``
 (CI runs it with ``BENCH_SCALE_N=20``; ``BENCH_SCALE_RUNS=local1,local2,dask`` picks runs).  What a course of 1000 students x 5 assignments
 would take: benchmarks/SCALE.md.
@@ -121,14 +122,25 @@ def parse(stdout):
 
 
 def peak_of(process, found):
-    """Follow the peak resident set (VmHWM) of ``process`` until it ends, in MiB."""
+    """Follow the peak resident set (VmHWM) of ``process`` until it ends, in MiB: ``found``
+    gets one (seconds, MiB) point per sample."""
+    start = time.perf_counter()
     while process.poll() is None:
         try:
             status = Path(f"/proc/{process.pid}/status").read_text()
-            found[0] = max(found[0], int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
+            found.append((time.perf_counter() - start, int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024))
         except (OSError, AttributeError):
             pass
         time.sleep(0.2)
+
+
+def halfway_and_end(points):
+    """(peak at half the run, peak at its end) from (x, MiB) points in x order: a grader
+    whose memory grows with the class has a clearly higher peak at the end."""
+    if not points:
+        return 0.0, 0.0
+    half = points[-1][0] / 2
+    return max((mib for x, mib in points if x <= half), default=points[0][1]), max(mib for _, mib in points)
 
 
 def local(course_dir, workers):
@@ -137,7 +149,7 @@ def local(course_dir, workers):
     process = subprocess.Popen([str(BIN / "course-rnn"), "grade", A01, "--course-dir", str(course_dir), "--workers",
                                 str(workers), "--no-progress", *LIMITS], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, cwd=REPO)
-    peak = [0.0]
+    peak = []
     watcher = threading.Thread(target=peak_of, args=(process, peak), daemon=True)
     watcher.start()
     stdout, stderr = process.communicate()
@@ -147,7 +159,7 @@ def local(course_dir, workers):
     if process.returncode != 0:
         raise SystemExit(f"course-rnn grade failed:\n{stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, peak[0], parse(stdout)
+    return wall, cpu, halfway_and_end(peak), parse(stdout)
 
 
 class Postgres:
@@ -190,17 +202,42 @@ def dask(course_dir):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                           silence_logs=40) as cluster, Client(cluster) as client:
             client.run(lambda: None)  # workers up before the clock starts
+            peaks, stop = {}, threading.Event()
+            follower = threading.Thread(target=follow_workers, args=(client, peaks, stop), daemon=True)
+            follower.start()
             start = time.perf_counter()
-            results = grade_dask(Course.at(course_dir, repo=REPO), A01, None, progress=False, client=client,
-                                 limits=Limits(seconds=5, submission_seconds=60, memory_bytes=768 * 2**20))
+            try:
+                results = grade_dask(Course.at(course_dir, repo=REPO), A01, None, progress=False, client=client,
+                                     limits=Limits(seconds=5, submission_seconds=60, memory_bytes=768 * 2**20))
+            finally:
+                stop.set()
+                follower.join()
             wall = time.perf_counter() - start
+            for worker, mib in client.run(_worker_peak_mib).items():
+                peaks.setdefault(worker, []).append((wall, mib))
             cpu = sum(client.run(lambda: sum(os.times()[:4])).values())
-            worker_peak = max(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss).values()) / 1024
     finally:
         del os.environ["COURSE_RNN_GRADEBOOK_URL"]
         server.close()
     rows = {r.student: (r.status, f"{r.score:g}/{r.max_score:g}" if r.score is not None else "-") for r in results}
-    return wall, cpu, worker_peak, rows
+    halves = [halfway_and_end(points) for points in peaks.values()] or [(0.0, 0.0)]
+    return wall, cpu, max(halves, key=lambda h: h[1]), rows
+
+
+def _worker_peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def follow_workers(client, peaks, stop):
+    """Every second, each worker's peak resident set: ``peaks[worker]`` gets (seconds, MiB)
+    points (``client.run`` answers from the worker's event loop while a task runs)."""
+    start = time.perf_counter()
+    while not stop.wait(1.0):
+        try:
+            for worker, mib in client.run(_worker_peak_mib).items():
+                peaks.setdefault(worker, []).append((time.perf_counter() - start, mib))
+        except Exception:  # noqa: BLE001 -- a sample lost while the cluster is busy
+            pass
 
 
 def main():
@@ -227,9 +264,12 @@ def main():
         assert rows == first, f"{name} gave other statuses or scores than {next(iter(runs))}"
     full = [s for s, k in kinds.items() if k == "reference" or k.startswith("correct")]
     assert all(first[s][1] == "20/20" for s in full), "a correct submission lost points"
-    print(f"\n{'':28s} {'subs/s':>7s} {'wall s':>7s} {'CPU s/sub':>9s} {'peak MiB':>9s}")
-    for name, (wall, cpu, peak, _) in runs.items():
-        print(f"{name:28s} {N / wall:7.2f} {wall:7.0f} {cpu / N:9.2f} {peak:9.0f}")
+    print(f"\n{'':28s} {'subs/s':>7s} {'wall s':>7s} {'CPU s/sub':>9s} {'peak MiB':>9s} {'at half':>8s}")
+    for name, (wall, cpu, (half, peak), _) in runs.items():
+        print(f"{name:28s} {N / wall:7.2f} {wall:7.0f} {cpu / N:9.2f} {peak:9.0f} {half:8.0f}")
+    print("peak MiB: the grader's peak resident set (Dask: the largest worker's); at half: the same "
+          "peak halfway through the run (Dask: through the worker's submissions). Equal: memory does "
+          "not grow with the class.")
     print("statuses (the same in every run):", dict(Counter(status for status, _ in first.values())))
     print("broken kinds:", {kinds[s]: first[s][0] for s in sorted(first) if kinds[s] in BROKEN})
 
