@@ -190,3 +190,22 @@ def test_the_sandbox_imports_the_students_edition_of_the_package(tmp_path):
     finally:
         made.close()
     assert out == "rnn_forward is part of assignment a01; write it in the notebook\nFalse\n"
+
+
+def test_a_cell_out_of_cpu_time_is_charged_to_the_outermost_notebook_function_not_a_shared_helper(slot):
+    """A slow gradient (a stencil over the student's own forward pass) runs out of time deep
+    inside helpers that other parts use too (sigmoid, the forward step): the function to charge
+    is the outermost one of the notebook that the cell called, so the helpers keep working."""
+    child = slot.fork({})
+    try:
+        child.request({"op": "cell", "index": 1, "source": (
+            "import math\n"
+            "def sigmoid(z):\n    return 1 / (1 + math.exp(-z))\n"
+            "def step(x):\n    return sigmoid(x)\n"
+            "def slow_backward(x):\n    total = 0.0\n    while True:\n        total += step(x)\n")})
+        with pytest.raises(Lost) as lost:
+            child.request({"op": "cell", "index": 2, "source": "slow_backward(0.5)"}, seconds=1)
+    finally:
+        child.close()
+    assert lost.value.status == "timed out" and "CPU" in lost.value.reason, lost.value.reason
+    assert lost.value.function == "slow_backward"

@@ -355,7 +355,7 @@ class Child:
         if os.getpid() != self.pid:
             os._exit(0)
         name = self.running
-        while name is None and frame is not None:
+        while self.running is None and frame is not None:
             code = frame.f_code
             if code.co_filename.startswith("<cell ") and self.defines(code.co_name, code):
                 name = code.co_name  # keeps going outwards: the outermost one wins
