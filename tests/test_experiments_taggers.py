@@ -66,3 +66,27 @@ def test_only_the_bidirectional_tagger_learns_a_tag_set_by_the_next_word():
     # the next word is uniform over 3 classes: from the left alone, at most 1/3 + the PUNCT at the end
     assert results["uni"]["accuracy"][0] < 1 / 3 * 7 / 8 + 1 / 8 + 0.05
     assert results["bi"]["accuracy"][0] > 0.95
+
+
+def test_the_learning_rate_is_chosen_per_model_on_the_first_seeds_validation_loss():
+    rng = np.random.default_rng(1)
+    words = list("abcdef")
+
+    def sentences(n):
+        out = []
+        for _ in range(n):
+            sentence = [words[i] for i in rng.integers(0, len(words), 6)]
+            out.append((sentence, ["NOUN" if w in "abc" else "VERB" for w in sentence]))
+        return out
+
+    train, validation, test = sentences(120), sentences(30), sentences(30)
+    config = {"lstm": {"cell": "lstm", "hidden_size": 8}}
+    rates = (1e-4, 3e-2)
+    chosen = tagger_runs(train, validation, test, config, seeds=(0, 1), batch_size=16, max_epochs=2, lrs=rates)
+    losses = chosen["lstm"]["lr_val_loss"]
+    assert sorted(losses) == sorted(rates)
+    assert chosen["lstm"]["lr"] == min(losses, key=losses.get) == 3e-2  # 1e-4 barely moves in 2 epochs
+    # the first seed's run at the chosen rate is the one kept: the same as training at that rate alone
+    alone = tagger_runs(train, validation, test, config, seeds=(0, 1), batch_size=16, max_epochs=2, lr=3e-2)
+    np.testing.assert_array_equal(chosen["lstm"]["accuracy"], alone["lstm"]["accuracy"])
+    np.testing.assert_array_equal(chosen["lstm"]["confusion"], alone["lstm"]["confusion"])

@@ -75,25 +75,36 @@ def per_tag_accuracy(gold, predicted, tagset=UPOS_TAGS):
 
 
 def tagger_runs(train, validation, test, configs, seeds=(0, 1, 2), batch_size=64, lr=1e-2, max_epochs=3,
-                known=None):
+                known=None, lrs=None):
     """Train one tagger per configuration and seed on ``train`` (rare words as shapes,
     :func:`shape_encoder`), early-stopped on ``validation``, and score it on ``test``.
 
     ``configs``: ``{name: keyword arguments of make_tagger}`` (without ``vocab_size``).
+    ``lrs``: learning rates to choose from, per configuration, on the validation loss of the
+    first seed (its run at the chosen rate is kept); without it every model trains at ``lr``.
     Returns ``{name: {"accuracy": (S,), "unknown_accuracy": (S,), "per_tag": (S, K),
     "confusion": (S, K, K) (:func:`~course_rnn.tagging.confusion_matrix`), "epochs": (S,)
-    best epochs, "parameters": int}}`` (the recurrent layer's parameters);
+    best epochs, "parameters": int, "lr": the rate used, "lr_val_loss": {rate: best
+    validation loss of the first seed}}}`` (parameters: the recurrent layer's);
     ``unknown_accuracy`` needs ``known(word)`` (nan without it)."""
     vocab, encode, _ = shape_encoder(train)
     train_batches = tagging_batches(train, encode, batch_size)
     val_batches = tagging_batches(validation, encode, 512)
+
+    def run(config, seed, rate):
+        seed_everything(seed)
+        model = make_tagger(len(vocab), **config)
+        history = train_tagger(model, train_batches, val_batches, seed, lr=rate, max_epochs=max_epochs)
+        return model, history
+
     results = {}
     for name, config in configs.items():
+        first = {rate: run(config, seeds[0], rate) for rate in (lrs or (lr,))}
+        val_loss = {rate: min(history.val_loss) for rate, (_, history) in first.items()}
+        chosen = min(val_loss, key=val_loss.get)
         runs = {"accuracy": [], "unknown_accuracy": [], "per_tag": [], "confusion": [], "epochs": []}
         for seed in seeds:
-            seed_everything(seed)
-            model = make_tagger(len(vocab), **config)
-            history = train_tagger(model, train_batches, val_batches, seed, lr=lr, max_epochs=max_epochs)
+            model, history = first[chosen] if seed == seeds[0] else run(config, seed, chosen)
             predicted = predict_tags(model, test, encode, batch_size=512)
             scores = tagging_accuracy(test, predicted, known=known)
             runs["accuracy"].append(scores["accuracy"])
@@ -102,7 +113,7 @@ def tagger_runs(train, validation, test, configs, seeds=(0, 1, 2), batch_size=64
             runs["confusion"].append(confusion_matrix(test, predicted))
             runs["epochs"].append(history.best_epoch or len(history.epochs))
         results[name] = {key: np.array(value) for key, value in runs.items()}
-        results[name]["parameters"] = count_parameters(model.rnn)
+        results[name].update(parameters=count_parameters(model.rnn), lr=chosen, lr_val_loss=val_loss)
     return results
 
 
