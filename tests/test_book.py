@@ -1,18 +1,21 @@
 """Tests of the built book: every page is there, figures and glued numbers are in it, it
-loads nothing from the network, MathJax renders offline in a real browser, no solution or
-hidden test leaks into it, and a chapter whose cell raises cannot be published.
+loads nothing from the network, MathJax renders offline in a real browser, every page fits
+a 1280 px window (figures at column width, no overflowing math, no progress bars), no
+solution or hidden test leaks into it, and a chapter whose cell raises cannot be published.
 
 The book is built once per session, only if ``_build/html`` is missing or older than a
 source (CI builds it first, so normally these tests only read it).  The build command is
 the one CI and ``course-rnn build`` use: warnings are errors.
 """
 
+import base64
 import functools
 import http.server
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import threading
 import time
@@ -242,7 +245,69 @@ _INSPECT_PAGE = r"""
     const hit = node.textContent.match(/\$\$|\\\(|\\\[|\\begin\{/);
     if (hit) raw.push(node.textContent.trim().slice(0, 80));
   }
+  // the layout at this window width (1280 px): the content column is the article's
+  // content box; anything drawn past its edges, or clipped and scrolled inside it, is too wide
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const frame = article.getBoundingClientRect(), pad = getComputedStyle(article);
+  const left = frame.left + parseFloat(pad.paddingLeft), right = frame.right - parseFloat(pad.paddingRight);
+  const column = right - left;
+  const where = el => {
+    const math = el.closest('div.math, .math');
+    const eqno = math && math.querySelector('.eqno');
+    const text = (eqno ? 'equation ' + eqno.textContent.replace(/[^()0-9.]/g, '') + ' '
+                  : '') + (el.closest('mjx-container') ? (el.closest('mjx-container').querySelector('mjx-assistive-mml') || el).textContent
+                           : el.textContent);
+    let heading = '', node = el;
+    for (; node && node !== article; node = node.parentElement) {
+      const section = node.closest('section');
+      if (section) { heading = section.id; break; }
+    }
+    return '<' + el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? ' class="' + el.className.split(' ').slice(0, 2).join(' ') + '"' : '') + '> in #' + heading
+      + ': ' + text.replace(/\s+/g, ' ').trim().slice(0, 70);
+  };
+  // a code block (pre) scrolls its long lines by design, inside the column; anything else
+  // (math, tables, figures, text) must fit: not drawn past the column's edges, nor cut off
+  // or scrolled inside a box of its own.  What is drawn is measured, not scrollWidth, which
+  // counts MathJax's invisible copy of every formula for screen readers.
+  const drawnRight = el => {
+    let most = el.getBoundingClientRect().right;
+    for (const inner of el.querySelectorAll('*')) {
+      if (inner.closest('mjx-assistive-mml, pre')) continue;
+      const r = inner.getBoundingClientRect();
+      if (r.width && r.height) most = Math.max(most, r.right);
+    }
+    return most;
+  };
+  const wide = [];
+  for (const node of article.querySelectorAll('*')) {
+    if (node.closest('mjx-assistive-mml, script, style, .headerlink, button, pre')) continue;
+    const el = node.closest('mjx-container') || node;   // a formula is reported once, whole
+    if (wide.some(([outer]) => outer === el || outer.contains(el))) continue;
+    const r = el.getBoundingClientRect(), style = getComputedStyle(el);
+    if (!r.width || !r.height) continue;
+    // (a few px of overhang, an italic letter's, hide nothing a reader would miss)
+    const clips = style.display !== 'inline' && style.overflowX !== 'visible';
+    const drawn = clips || el.tagName === 'MJX-CONTAINER' ? drawnRight(el) : r.right;
+    if (r.right > right + 2 || r.left < left - 2 || drawn > Math.min(right, r.right) + 8)
+      wide.push([el, where(el) + ' (' + Math.round(drawn - r.left) + ' px)']);
+  }
+  const bar = /^\s*[^\n|]*\d+%\|[^\n]*\|[^\n]*$/;
+  const bars = [...article.querySelectorAll('.cell_output .output, .cell_output > div')]
+    .filter(out => !out.querySelector('.output')) // the innermost box
+    .map(out => (out.querySelector('pre') || out).textContent.split(/[\r\n]+/).filter(line => line.trim()))
+    .filter(lines => lines.length && lines.every(line => bar.test(line)))
+    .map(lines => lines[lines.length - 1].trim().slice(0, 70));
+  const figures = [...article.querySelectorAll('img')].map(img => {
+    const r = img.getBoundingClientRect();
+    return [img.getAttribute('src'), Math.round(r.width), img.naturalWidth];
+  });
   return {
+    column: column,
+    wide: wide.map(([, text]) => text),
+    bars: bars,
+    figures: figures,
+    height: Math.ceil(document.documentElement.scrollHeight),
     title: document.title,
     maths: maths.length,
     typeset: maths.filter(m => m.querySelector('mjx-container')).length,
@@ -286,6 +351,9 @@ class _DevTools:
         self.next_id, self.events = 0, []
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
+        # a reader's window, whatever the window manager made of --window-size
+        self.call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1,
+                  mobile=False)
 
     def _receive(self):
         message = json.loads(self.socket.recv())
@@ -315,6 +383,14 @@ class _DevTools:
         if "exceptionDetails" in value:
             raise RuntimeError(f"the inspection script failed on {url}: {value['exceptionDetails']}")
         return value["result"]["value"], self.events
+
+    def screenshot(self, path, height):
+        """Save the whole page, 1280 px wide, as a JPEG (at most 16,000 px tall: Chromium's
+        limit; about 0.3 MB a page).  Drawing all of a long page costs the browser about half a
+        CPU second."""
+        shot = self.call("Page.captureScreenshot", format="jpeg", quality=80, captureBeyondViewport=True,
+                         clip={"x": 0, "y": 0, "width": 1280, "height": min(height, 16_000), "scale": 1})
+        Path(path).write_bytes(base64.b64decode(shot["data"]))
 
     def close(self):
         if getattr(self, "socket", None):
@@ -358,18 +434,69 @@ def _built_pages(built_book):
                   if not {"_static", "_sources", "_downloads", "_images"} & set(p.relative_to(built_book).parts))
 
 
+#: a figure narrower than this share of the content column is too small to read
+MIN_FIGURE_SHARE = 0.8
+#: matplotlib's labels are 10 pt; shown at this size or more (a figure no wider than the
+#: column is at 96 px per inch: its fonts keep their size or grow)
+MIN_FONT_PT = 10
+
+
+def _png_width_inches(path):
+    """A PNG's width in inches, from its pHYs chunk (matplotlib writes the figure's dpi
+    there), or None if the file says nothing of its resolution."""
+    data = Path(path).read_bytes()
+    width = struct.unpack(">I", data[16:20])[0]
+    at = data.find(b"pHYs")
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or at < 0:
+        return None
+    per_unit, _, unit = struct.unpack(">IIB", data[at + 4:at + 13])
+    return width / (per_unit * 0.0254) if unit == 1 and per_unit else None
+
+
+def _layout_problems(report, page):
+    """What does not fit a reader's 1280 px window, from the page's inspection: elements wider
+    than the content column or clipped in it (math, tables, figures, text; a code block may
+    scroll its long lines), output boxes that
+    hold nothing but a progress bar, figures narrower than ``MIN_FIGURE_SHARE`` of the column."""
+    column = report["column"]
+    problems = [f"wider than the {column:.0f} px column: {what}" for what in report["wide"]]
+    problems += [f"an output box holds only a progress bar: {line!r}" for line in report["bars"]]
+    for src, width, natural in report["figures"]:
+        if not natural:
+            continue
+        if width < MIN_FIGURE_SHARE * column:
+            problems.append(f"figure {src} is {width} px wide, under {MIN_FIGURE_SHARE:.0%} of the "
+                            f"{column:.0f} px column")
+        image = (page.parent / src.split("?")[0]).resolve()
+        inches = _png_width_inches(image) if image.is_file() else None
+        # a label of P pt is P/72 in of the figure, shown at width/inches px per inch, and a
+        # CSS pt is 96/72 px: it reads at P * width / (96 * inches) pt
+        if inches and width / (96 * inches) < MIN_FONT_PT / 10 - 0.01:
+            problems.append(f"figure {src} is {inches:.1f} in wide and shown {width} px wide: its 10 pt "
+                            f"labels read at {10 * width / (96 * inches):.1f} pt, under {MIN_FONT_PT} pt")
+    return problems
+
+
 @pytest.mark.slow
-def test_every_page_renders_offline_in_headless_chromium(built_book, book_server, tmp_path):
-    """Every built page, opened in one headless Chromium that cannot reach the network: no
-    console error, no failed request, no request to another host; on a page with math,
-    MathJax typeset every formula without error and no raw TeX is left in the text; every
-    image loaded (naturalWidth > 0)."""
+def test_every_page_renders_offline_and_fits_a_1280_px_window_in_headless_chromium(built_book, book_server,
+                                                                                  tmp_path):
+    """Every built page, opened in one headless Chromium (a 1280 px window) that cannot reach
+    the network: no console error, no failed request, no request to another host; on a page
+    with math, MathJax typeset every formula without error and no raw TeX is left in the
+    text; every image loaded (naturalWidth > 0).  And what a reader sees: no element wider
+    than the content column or clipped in it (display math included), no output box holding
+    only a progress bar, every figure at least 80% of the column wide with its 10 pt labels
+    shown at 10 pt or more.  A screenshot of every page is kept in ``_build/screenshots/``
+    (beside the HTML tested), for CI to keep as an artefact."""
     chromium = _find_chromium()
     if chromium is None:
         pytest.skip("chromium not found (install it with: apt-get install -y chromium)")
     pytest.importorskip("websocket", reason="websocket-client (installed with jupyter-server) drives chromium")
     pages = _built_pages(built_book)
     assert (built_book / "book" / "intro.html") in pages
+    shots = built_book.parent / "screenshots"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
     browser = _DevTools(chromium, tmp_path / "profile")
     failures, typeset_total = [], 0
     try:
@@ -392,6 +519,8 @@ def test_every_page_renders_offline_in_headless_chromium(built_book, book_server
                 problems.append(f"MathJax reported {report['merrors']} errors in formulas")
             problems += [f"raw TeX left in the text: {text!r}" for text in report["raw"]]
             problems += [f"image did not load: {src}" for src, width in report["images"] if not width]
+            problems += _layout_problems(report, page)
+            browser.screenshot(shots / (name.replace("/", "_").removesuffix(".html") + ".jpg"), report["height"])
             failures += [f"{name}: {problem}" for problem in problems]
             typeset_total += report["typeset"]
     finally:
