@@ -209,3 +209,19 @@ def test_a_cell_out_of_cpu_time_is_charged_to_the_outermost_notebook_function_no
         child.close()
     assert lost.value.status == "timed out" and "CPU" in lost.value.reason, lost.value.reason
     assert lost.value.function == "slow_backward"
+
+
+def test_a_cell_whose_own_loop_runs_out_of_cpu_time_is_charged_not_the_helper_it_calls(slot):
+    """A cell that loops at its top level calling a quick, correct helper many times: the
+    cell ran out of time, not the helper (no call of it was still running halfway to the
+    limit), so nothing is named, and the helper is not stopped for the tests after it."""
+    child = slot.fork({})
+    try:
+        child.request({"op": "cell", "index": 1, "source": "def helper(x):\n    return x * x\n"})
+        with pytest.raises(Lost) as lost:
+            child.request({"op": "cell", "index": 2, "source": "total = 0\nwhile True:\n    total += helper(0.5)\n"},
+                          seconds=1)
+    finally:
+        child.close()
+    assert lost.value.status == "timed out" and "CPU" in lost.value.reason, lost.value.reason
+    assert lost.value.function is None

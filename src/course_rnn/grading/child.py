@@ -279,6 +279,7 @@ class Child:
         self.hung = set()  # functions that ran out of time before: never run again
         self.seconds = seconds  # the parent's limit of one cell or call, in CPU seconds
         self.running = None     # the name the parent called, while it runs
+        self.halfway = None     # (the outermost notebook frame,) halfway to the limit
         if seconds:
             signal.signal(signal.SIGPROF, self.on_limit)
 
@@ -338,29 +339,43 @@ class Child:
         return {"op": "cell", "stdout": out.text(), "stderr": err.text(), "result": result, "error": error}
 
     def arm(self):
-        """Just before the parent's limit (CPU seconds of this process), :meth:`on_limit`
-        names the function running out of time and ends the child."""
+        """Halfway to the parent's limit (CPU seconds of this process) :meth:`on_limit` notes
+        which call is running, and at the limit names the function running out of time and
+        ends the child."""
+        self.halfway = None
         if self.seconds:
-            signal.setitimer(signal.ITIMER_PROF, self.seconds)
+            signal.setitimer(signal.ITIMER_PROF, self.seconds / 2)
 
     def disarm(self):
+        self.halfway = None
         if self.seconds:
             signal.setitimer(signal.ITIMER_PROF, 0)
 
     def on_limit(self, signum, frame):
-        """The cell or call used its CPU time: tell the parent which function to charge (the
-        one the parent called, or the outermost notebook function a cell is running), then
-        end.  Nothing is raised into student code, so a bare ``except`` cannot turn this into
-        a result."""
+        """The cell or call used its CPU time: tell the parent which function to charge, then
+        end.  A call charges the function the parent called.  A cell charges the outermost
+        notebook function on its stack only if that very call was already running halfway
+        to the limit (a cell whose own loop calls a correct helper many times is charged
+        itself, and the helper is not stopped for the rest of grading).  Nothing is raised
+        into student code, so a bare ``except`` cannot turn this into a result."""
         if os.getpid() != self.pid:
             os._exit(0)
-        name = self.running
-        while self.running is None and frame is not None:
+        outermost = None
+        while frame is not None:
             code = frame.f_code
             if code.co_filename.startswith("<cell ") and self.defines(code.co_name, code):
-                name = code.co_name  # keeps going outwards: the outermost one wins
+                outermost = frame  # keeps going outwards: the outermost one wins
             frame = frame.f_back
-        name = self.running or name
+        if self.halfway is None:  # the first signal, halfway: note the call, go on
+            self.halfway = (outermost,)
+            signal.setitimer(signal.ITIMER_PROF, self.seconds - self.seconds / 2)
+            return
+        if self.running is not None:
+            name = self.running
+        elif outermost is not None and self.halfway[0] is outermost:
+            name = outermost.f_code.co_name
+        else:
+            name = None
         try:
             self.wire.send(self.stream, {"op": "hung", "function": name, "cpu": True})
         except BaseException:  # noqa: B036 -- the parent's own limit decides anyway

@@ -142,7 +142,8 @@ class Session:
 
     def ran_out(self, lost, called=None):
         """If ``lost`` is a per-call or per-cell time-out, note the function it happened in
-        (the innermost notebook function, as the child reported it, else the one called) and
+        (the function the child reported: the one called, or the notebook function a cell
+        called that was still running halfway to the limit; else the one called) and
         return its name; otherwise (another loss, the whole submission's limit) None."""
         name = lost.function or called
         if lost.status != TIMED_OUT or lost.reason.endswith(" in all") or not name:
