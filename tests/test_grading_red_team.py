@@ -55,6 +55,16 @@ _found += ["msg"] if _libc.msgget(4243, 0o666) != -1 else []
 assert not _found, f"left by another student: {_found}"
 '''
 
+READ_NESTED = r'''
+import os
+for _where, _, _names in os.walk("."):
+    for _name in _names:
+        try:
+            print(os.path.join(_where, _name), open(os.path.join(_where, _name), "rb").read(16))
+        except OSError as _error:
+            print(_name, _error)
+'''
+
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
@@ -71,6 +81,11 @@ def course(tmp_path_factory):
     linked.mkdir(parents=True)
     for name in good:
         (linked / name).symlink_to(REPO / "solutions" / ASSIGNMENT / name)
+    # a folder named like a notebook, holding a link to the gradebook, beside a correct notebook
+    nested = course_dir / "submitted" / "d_nested_link" / ASSIGNMENT
+    fixtures.write(course_dir, ASSIGNMENT, fixtures.Kind("d_nested_link", fixtures.free_cell(good, READ_NESTED), (), "full"))
+    (nested / "extra.ipynb").mkdir()
+    (nested / "extra.ipynb" / "gradebook.db").symlink_to(course_dir / "gradebook.db")
     before = _disk(course_dir)
     done = subprocess.run([COURSE_RNN, "grade", ASSIGNMENT, "--course-dir", str(course_dir), "--workers", "1",
                            "--timeout", "30", "--memory", "512M", "--no-progress"],
@@ -106,6 +121,18 @@ def test_a_linked_notebook_is_tampered_and_scores_nothing(course):
     status, score, reason = rows["c_linked"]
     assert status == "tampered" and score.startswith("0/"), (status, score, reason)
     assert "link" in reason
+
+
+def test_a_link_anywhere_in_the_submission_folder_is_tampered_and_never_followed(course):
+    """A folder named like a notebook, holding a link to the gradebook: nothing of the link
+    target reaches the student's process, and the submission scores nothing."""
+    course_dir, _, rows, _ = course
+    status, score, reason = rows["d_nested_link"]
+    assert status == "tampered" and score.startswith("0/"), (status, score, reason)
+    assert "extra.ipynb/gradebook.db" in reason
+    for notebook in (course_dir / "autograded" / "d_nested_link").rglob("*.ipynb"):
+        if notebook.is_file():
+            assert "SQLite format" not in notebook.read_text(encoding="utf-8", errors="replace")
 
 
 def test_the_grader_works_from_a_clone_under_tmp(tmp_path_factory):

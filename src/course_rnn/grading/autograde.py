@@ -19,6 +19,7 @@ import os
 import queue
 import re
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -187,9 +188,9 @@ class Grader:
     def grade(self, slot, student, folder, digest):
         """Grade one submission: ``({notebook file: autograded notebook}, result dict)``."""
         deadline = time.monotonic() + WALL_FACTOR * self.limits.submission_seconds  # a backstop: CPU is limited
-        links = sorted(p.name for p in folder.iterdir() if p.is_symlink() or not (p.is_file() or p.is_dir()))
+        links = _links_and_special_files(folder)
         files = dict(self.extras)
-        files.update({p.name: p for p in folder.glob("*.ipynb") if p.name not in links})
+        files.update({p.name: p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink() and not links})
         submitted = {p.name for p in folder.glob("*.ipynb")}
         notes, written, per_notebook = [], {}, {}
         if links:
@@ -366,3 +367,17 @@ def scores(course, assignment):
         except api.MissingEntry:
             return {}
         return {s.student.id: (s.score, s.max_score) for s in submissions}
+
+
+def _links_and_special_files(folder):
+    """Links, devices, pipes and sockets anywhere in a submission folder (relative paths,
+    sorted), looked at without following any link: a folder named like a notebook that holds
+    a link to the gradebook is as much a link as a linked notebook."""
+    found = []
+    for where, folders, names in os.walk(folder, followlinks=False):
+        for name in folders + names:
+            path = os.path.join(where, name)
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                found.append(os.path.relpath(path, folder))
+    return sorted(found)

@@ -295,7 +295,10 @@ class Slot:
         for item in self.workdir.iterdir():
             shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
         for name, path in files.items():
-            (shutil.copytree if path.is_dir() else shutil.copyfile)(path, self.workdir / name)
+            if path.is_dir():  # (the course's data folders; a student's files are regular files only)
+                shutil.copytree(path, self.workdir / name, symlinks=True)
+            else:
+                shutil.copyfile(path, self.workdir / name)
         limits = {"workdir": str(self.workdir) if self.unsafe else INSIDE, "staging": STAGING,
                   "keep": sorted({str(inside) for _, inside in system_paths(self.package) if under_tmp(inside)
                                   and Path(inside).is_dir()}),
