@@ -225,3 +225,28 @@ def test_a_cell_whose_own_loop_runs_out_of_cpu_time_is_charged_not_the_helper_it
         child.close()
     assert lost.value.status == "timed out" and "CPU" in lost.value.reason, lost.value.reason
     assert lost.value.function is None
+
+
+def test_threads_in_a_guarded_part_are_fair_and_watched(slot):
+    """Starting a thread (a pool, tqdm's monitor) inside a part is not tampering with the
+    grader's hooks, and a forbidden tool used in that thread is still seen."""
+    child = slot.fork({})
+    parts = {"fair": ["part_a", ["torch.autograd"]], "cheat": ["part_b", ["torch.autograd"]]}
+    try:
+        child.request({"op": "cell", "index": 1, "parts": parts, "source": (
+            "import threading\nfrom concurrent.futures import ThreadPoolExecutor\nfrom tqdm import tqdm\n"
+            "def fair(n):\n    with ThreadPoolExecutor(2) as pool:\n        total = sum(pool.map(abs, range(-n, n)))\n"
+            "    for _ in tqdm(range(3), mininterval=0):\n        pass\n    return total\n"
+            "def cheat(n):\n    import torch\n    x = torch.ones(n, requires_grad=True)\n    out = []\n"
+            "    worker = threading.Thread(target=lambda: out.append(torch.autograd.grad((x * x).sum(), x)[0]))\n"
+            "    worker.start(); worker.join()\n    return float(out[0].sum())\n")})
+        replies = {}
+        for name in ("fair", "cheat"):
+            tree, blob = wire.encode(((3,), {}))
+            reply, data = child.request({"op": "call", "name": name, "args": tree}, blob)
+            replies[name] = (wire.decode(reply["value"], data)["value"], reply["violations"])
+    finally:
+        child.close()
+    assert replies["fair"] == (sum(abs(i) for i in range(-3, 3)), [])
+    value, violations = replies["cheat"]
+    assert value == 6.0 and [v[:2] for v in violations] == [["part_b", "torch.autograd"]], violations

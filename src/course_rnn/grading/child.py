@@ -118,9 +118,16 @@ class Guard:
             for tool in ("course_rnn", "torch.autograd", "torch"):
                 if self.forbids(tool) and (name == tool or name.startswith(tool + ".")):
                     self.record(tool, f"imported {name}")
-        elif event == "sys.setprofile" and sys.getrecursionlimit() - _depth() > 60:
+        elif event == "sys.setprofile" and sys.getrecursionlimit() - _depth() > 60 and not self._thread_start():
             # (near the recursion limit it is Python removing a hook that could not be called)
             self.record("the grader's hooks", "called sys.setprofile")
+
+    def _thread_start(self):
+        """Is this ``sys.setprofile`` a new thread installing the guard's own hook (threading
+        does that for every thread started while a part runs: a thread pool, tqdm's monitor)?"""
+        caller = sys._getframe(2)
+        return caller.f_code is threading.Thread._bootstrap_inner.__code__ and \
+            getattr(threading, "_profile_hook", None) == self.profile
 
     def profile(self, frame, event, arg):
         try:
