@@ -15,7 +15,9 @@ A case is a file ``tests/submissions/<assignment>/<case>.py`` written as a stude
 notebook of the assignment holds it); solution cells the case does not list get the
 instructor's solution.  ``expect: full`` means every test cell keeps full marks;
 ``expect: lose A, B`` means exactly the test cells A and B lose points and every other
-keeps full marks.  ``expect-status:`` lines are read by the grader's own tests.
+keeps full marks.  ``expect-status:`` lines are read by the grader's own tests, and so is
+``expect-forbidden: A, B``: the solution cells (parts) whose forbidden tool the case uses,
+which course-rnn must see and zero (plain nbgrader enforces no tool).
 
 Submissions are built from the student release in ``exercises/`` (so locked and test cells
 are exactly what a student receives), graded in one ``nbgrader autograde`` run, and the
@@ -51,6 +53,7 @@ class Case:
     cells: dict                  # grade_id -> source
     lose: frozenset              # test grade_ids that must lose points; empty: full marks
     statuses: list = field(default_factory=list)  # the `expect-status:` lines
+    forbidden: frozenset = frozenset()             # the `expect-forbidden:` parts
 
     @property
     def student(self):
@@ -87,12 +90,14 @@ def parse_case(assignment, path):
     else:
         raise ValueError(f"{path}: cannot read {expect[0]!r}; write 'expect: full' or 'expect: lose A, B'")
     statuses = [line.split(":", 1)[1].strip() for line in doc.splitlines() if line.startswith("expect-status:")]
+    forbidden = frozenset(name.strip() for line in doc.splitlines() if line.startswith("expect-forbidden:")
+                          for name in line.split(":", 1)[1].split(","))
     body = text[match.end():]
     parts = _CELL.split(body)
     cells = {parts[i]: parts[i + 1].strip("\n") + "\n" for i in range(1, len(parts), 2)}
     if not cells:
         raise ValueError(f"{path}: no '# %% <grade_id>' cell in the file")
-    return Case(assignment, path.stem, path, doc.splitlines()[0], cells, lose, statuses)
+    return Case(assignment, path.stem, path, doc.splitlines()[0], cells, lose, statuses, forbidden)
 
 
 def _read(path):

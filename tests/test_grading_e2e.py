@@ -138,6 +138,19 @@ def test_every_catalogue_case_loses_exactly_the_tests_its_author_expects(graded)
     assert failures == []
 
 
+def test_every_forbidden_tool_a_case_uses_costs_its_part(graded):
+    """Complex-step differentiation, numerical in all but its exactness, in a part that
+    forbids numerical differentiation: nothing tells it from an analytic gradient by value,
+    so the grader's check of the tools must (its ``expect-forbidden:`` lines)."""
+    missed = [f"{c.student}: {sorted(c.forbidden - forbidden_parts(graded.rows[c.student].reason))} not zeroed; "
+              f"{graded.rows[c.student].reason}" for c in graded.cases
+              if not c.forbidden <= forbidden_parts(graded.rows[c.student].reason)]
+    assert missed == []
+    for case in graded.cases:
+        for part in case.forbidden:
+            assert all(graded.ours[case.student][name][0] == 0 for name in fixtures.tests_of(graded.assignment, part))
+
+
 def test_catalogue_status_lines_hold(graded):
     wrong = [f"{c.student}: {graded.rows[c.student].status} not in {c.statuses}"
              for c in graded.cases if c.statuses and graded.rows[c.student].status not in c.statuses]

@@ -74,6 +74,10 @@ def test_static_check_sees_keywords_strings_and_torch_layers():
     assert static_violations("import importlib\nimportlib.import_module('course_rnn.scratch')", ["course_rnn"])
     assert static_violations("cell = nn.LSTMCell(3, 4)", ["torch.nn.rnn"])
     assert static_violations("y = torch.tanh(x)", ["torch"])
+    # complex-step differentiation, in its usual spellings
+    for step in ("v = v.astype(complex)", "v[i] += 1e-20j", "g = f(v).imag / h", "v = np.asarray(v, \"complex128\")"):
+        assert static_violations(step, ["numerical_gradient"]), step
+        assert static_violations(step, ["torch"]) == [], step
     clean = "def rnn_backward(dhs, cache):\n    backward = dhs * 2\n    return backward"
     assert static_violations(clean, ["torch", "course_rnn", "torch.autograd", "numerical_gradient", "torch.nn.rnn"]) == []
     assert static_violations("x = " + "+".join(["1"] * 300000), ["torch"]) == []  # the child reports the error
@@ -141,3 +145,17 @@ def test_recording_a_class_keeps_no_submission_in_the_gradebook_session(tmp_path
     with Gradebook(url, "course-rnn") as gb:
         scores = {f"s{i:02d}": gb.find_grade("test_a", "nb", "a01", f"s{i:02d}").auto_score for i in range(40)}
     assert scores == {f"s{i:02d}": i % 3 for i in range(40)}
+
+
+def test_a_students_exception_keeps_its_class_name_in_the_hidden_tests():
+    """A hidden test that says ``type(error).__name__`` names what the student raised, never
+    the grader's own class; built-in classes are also caught as themselves."""
+    from course_rnn.grading.hidden import StudentError
+
+    for name in ("Exception", "LinAlgError", "ShapeMismatch"):
+        error = StudentError.of(name, f"{name}: no")
+        assert type(error).__name__ == name and isinstance(error, StudentError)
+        assert not isinstance(error, (ValueError, ArithmeticError))
+    value_error = StudentError.of("ValueError", "ValueError: no")
+    assert isinstance(value_error, ValueError) and type(value_error).__name__ == "ValueError"
+    assert type(StudentError.of("not a name!", "x")) is StudentError

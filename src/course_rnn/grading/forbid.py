@@ -24,12 +24,17 @@ def parse(source):
 RECURRENT = {"LSTM", "LSTMCell", "GRU", "GRUCell", "RNN", "RNNCell", "RNNBase", "lstm_cell", "gru_cell",
              "rnn_tanh_cell", "rnn_relu_cell", "_VF"}
 AUTOGRAD = {"autograd", "requires_grad", "requires_grad_"}  # (not "backward": a student may name a helper so)
+#: complex-step differentiation, Im f(v + ie)/e, is numerical differentiation exact to rounding,
+#: which no tolerance can tell from an analytic gradient; an RNN's real derivatives need none of these
+COMPLEX = {"complex", "complex64", "complex128", "complex256", "complex_", "csingle", "cdouble", "clongdouble",
+           "imag"}
 
 
 def static_violations(source, tools):
     """One line per use of a forbidden tool in ``source``, e.g. ``imports course_rnn (line 3)``.
 
-    Tools: ``course_rnn``, ``torch.autograd``, ``numerical_gradient``, ``torch`` (any of it)
+    Tools: ``course_rnn``, ``torch.autograd``, ``numerical_gradient`` (with complex-step
+    differentiation: complex numbers in any form), ``torch`` (any of it)
     and ``torch.nn.rnn`` (torch's recurrent layers and kernels, for a cell that must be built
     from tensor operations).  Names count wherever they appear: as a name, an attribute, a
     keyword argument (``requires_grad=True``) or a module path in a string.
@@ -41,6 +46,9 @@ def static_violations(source, tools):
     found = []
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
+        if "numerical_gradient" in tools and isinstance(node, ast.Constant) and (
+                isinstance(node.value, complex) or isinstance(node.value, str) and node.value.startswith("complex")):
+            found.append(f"differentiates numerically with complex numbers ({node.value!r}, line {line})")
         modules = []
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]
@@ -72,4 +80,6 @@ def static_violations(source, tools):
             found.append(f"uses torch's recurrent layers ({name}, line {line})")
         if "numerical_gradient" in tools and name == "numerical_gradient":
             found.append(f"calls numerical_gradient (line {line})")
+        if "numerical_gradient" in tools and name in COMPLEX:
+            found.append(f"differentiates numerically with complex numbers ({name}, line {line})")
     return list(dict.fromkeys(found))

@@ -1,10 +1,12 @@
 """Part E: loss_and_gradients by complex-step differentiation of the student's own forward.
 
 Complex step is exact to rounding (it agrees with the analytic gradients to ~1e-16 relative),
-so no tolerance can fail it by value: Part E keeps its points. The grader's run-time guard
-(numerical differentiation in a part that forbids it) is the line against it.
+so no tolerance can fail it by value: plain nbgrader gives Part E its points. The part forbids
+numerical differentiation, and course-rnn's check of the cell sees the complex numbers
+(`astype(complex)`, `1e-20j`, `.imag`) and zeroes the part.
 
 expect: full
+expect-forbidden: loss_and_gradients
 """
 # %% loss_and_gradients
 def loss_and_gradients(x, targets, h0, params):

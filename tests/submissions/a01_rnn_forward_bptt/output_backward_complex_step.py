@@ -4,6 +4,7 @@ The given probabilities of the hidden test are not a softmax of hs W_ho^T + b_o,
 them from hs fails there.
 
 expect: lose test_output_backward
+expect-forbidden: output_forward
 """
 # %% output_forward
 def output_forward(hs, targets, W_ho, b_o):

@@ -5,6 +5,7 @@ holomorphic forward, so no tolerance can fail it by value; it recomputes the sta
 so the hidden tests' states not produced from x fail it.
 
 expect: lose test_rnn_backward_one_step, test_rnn_backward_through_time
+expect-forbidden: rnn_backward
 """
 # %% rnn_backward
 def rnn_backward(dhs, x, h0, hs, W_ih, W_hh, b_ih, b_hh):

@@ -1,6 +1,7 @@
 """Part D: gru_step_backward by complex-step differentiation (exact to rounding) of the student's own step, the biases recovered from the gates' first row.
 
 expect: lose test_gru_step_backward
+expect-forbidden: gru_step_forward
 """
 # %% gru_step_forward
 def gru_step_forward(x, h_prev, W_ih, W_hh, b_ih, b_hh):

@@ -1,6 +1,7 @@
 """Part C: lstm_backward by complex-step differentiation (exact to rounding) of the student's own forward over the sequence, the biases recovered from the gates.
 
 expect: lose test_lstm_backward_through_time, test_lstm_backward_final_cell_state
+expect-forbidden: lstm_forward
 """
 # %% lstm_forward
 def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):

@@ -1,6 +1,7 @@
 """Part B: lstm_step_backward by complex-step differentiation (exact to rounding) of the student's own step, the biases recovered from the gates' first row.
 
 expect: lose test_lstm_step_backward, test_lstm_step_backward_with_dc
+expect-forbidden: lstm_step_backward
 """
 # %% lstm_step_backward
 def _complex_step(loss, arrays):

@@ -2,10 +2,12 @@
 
 Complex step, Im L(v + i e) / e with e = 1e-20, is exact to rounding (it agrees with autograd
 like an analytic answer), and node_softmax_loss receives every input of its forward, so no
-tolerance or input can fail it by value: Part D keeps its points. The grader's run-time
-guard (numerical differentiation in a part that forbids it) is the line against it.
+tolerance or input can fail it by value: plain nbgrader gives Part D its points. The part
+forbids numerical differentiation, and course-rnn's check of the cell sees the complex numbers
+and zeroes the part.
 
 expect: full
+expect-forbidden: node_softmax_loss
 """
 # %% node_softmax_loss
 def node_softmax_loss(h, labels, W_out, b_out):
