@@ -33,8 +33,10 @@ class StudentError(Exception):
 
     When the student raised a built-in exception (ValueError, IndexError, ...), the error
     is also an instance of that class, so a test can check that bad input is refused with
-    ``except ValueError``.  Only built-in classes are recreated: the name is all the child
-    sends, and the class always comes from this process.
+    ``except ValueError``.  Any other class (``Exception``, numpy's ``LinAlgError``, the
+    student's own) keeps its name only: a subclass of this one called so, made here (the
+    name is all the child sends, and the class always comes from this process), so that a
+    message built from ``type(error).__name__`` names what the student raised.
     """
 
     def __init__(self, message, traceback_lines=()):
@@ -43,13 +45,16 @@ class StudentError(Exception):
 
     @classmethod
     def of(cls, type_name, message, traceback_lines=()):
-        builtin = getattr(builtins, str(type_name), None)
+        name = str(type_name)
+        builtin = getattr(builtins, name, None)
         if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
             cls = _AS_BUILTIN.setdefault(builtin, type(builtin.__name__, (StudentError, builtin), {}))
+        elif name.isidentifier() and (name in _NAMED or len(_NAMED) < 256):  # (a bound: names are student data)
+            cls = _NAMED.setdefault(name, type(name, (StudentError,), {"__module__": "__main__"}))
         return cls(message, traceback_lines)
 
 
-_AS_BUILTIN = {}
+_AS_BUILTIN, _NAMED = {}, {}
 
 
 class Proxy:
