@@ -153,3 +153,77 @@ def test_check_array_with_no_absolute_tolerance_and_exact_zeros():
     check_array("x", want.copy(), want, rtol=1e-10, atol=0.0)
     with pytest.raises(AssertionError, match=r"inf times"):
         check_array("x", np.array([1e-300, 1.0]), want, rtol=1e-10, atol=0.0)
+
+
+# Each assignment's introduction names the chapter sections it builds on; they must exist.
+
+BUILDS_ON = "**Builds on, and what is new here.**"
+
+
+def _headings(markdown):
+    """The text of every Markdown heading of a page outside its fenced blocks (a ``# comment``
+    in a code cell is no heading), whitespace collapsed."""
+    headings, fence = set(), None
+    for line in markdown.splitlines():
+        opening = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence is None and opening:
+            fence = opening.group(1)
+        elif fence is not None:
+            if re.fullmatch(rf"\s*{fence[0]}{{{len(fence)},}}\s*", line):
+                fence = None
+        elif heading := re.match(r"#{1,6}\s+(.+?)(?:\s+#+)?\s*$", line):
+            headings.add(" ".join(heading.group(1).split()))
+    return headings
+
+
+def _chapter_files():
+    """``{title: page}`` for every chapter of book/: its ``# `` title and the part before a colon
+    (*Sequence labelling* for "Sequence labelling: part-of-speech tagging")."""
+    files = {}
+    for page in sorted((REPO / "book").glob("*.md")):
+        titles = re.findall(r"^# (.+)$", page.read_text(encoding="utf-8"), re.M)
+        if titles:
+            files.setdefault(titles[0].strip(), page)
+            files.setdefault(titles[0].split(":")[0].strip(), page)
+    return files
+
+
+def builds_on_references(notebook):
+    """``[(section, chapter, page)]`` named by the first sentence of the introduction's
+    **Builds on, and what is new here.** paragraph: clauses ``*S1*, *S2* and *S3* of *Chapter*``
+    joined by semicolons.  A chapter is the page the introduction's own table links beside that
+    name (``*LSTM* (`book/lstm.md`)``), or the page whose title it is."""
+    assignment = notebook.parent.name
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    introduction = [_source(c) for c in cells[:next(i for i, c in enumerate(cells) if c["cell_type"] == "code")]]
+    holding = [text for text in introduction if BUILDS_ON in text]
+    assert len(holding) == 1 and sum(BUILDS_ON in _source(c) for c in cells) == 1, (
+        f"{assignment}: the paragraph {BUILDS_ON} must be in the introduction, once")
+    text = " ".join(holding[0].split())
+    paragraph = text[text.index(BUILDS_ON) + len(BUILDS_ON):].strip()
+    sentence = re.match(r"(.+?\.)(?:\s|$)", paragraph).group(1)
+    linked = {name: REPO / page for name, page in re.findall(r"\*(\S[^*]*?)\* \(`(book/[\w-]+\.md)`\)", text)}
+    titled = _chapter_files()
+    references = []
+    for clause in re.split(r";\s*", sentence.rstrip(".")):
+        match = re.fullmatch(r"(.*) of \*([^*]+)\*", clause)
+        assert match, f"{assignment}: cannot read {clause!r} as '*Section* ... of *Chapter*'"
+        sections, chapter = re.findall(r"\*([^*]+)\*", match.group(1)), match.group(2)
+        assert sections, f"{assignment}: {clause!r} names no section"
+        pages = {p for p in (linked.get(chapter), titled.get(chapter)) if p is not None}
+        assert len(pages) == 1, f"{assignment}: chapter *{chapter}* is {sorted(map(str, pages)) or 'no page of book/'}"
+        (page,) = pages
+        references += [(section, chapter, page) for section in sections]
+    return references
+
+
+@pytest.mark.parametrize("notebook", sorted((REPO / "solutions").glob("*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_every_chapter_section_an_assignment_builds_on_is_a_heading_of_that_chapter(notebook):
+    assignment = notebook.parent.name
+    references = builds_on_references(notebook)
+    assert references, f"{assignment}: its {BUILDS_ON} paragraph names no section"
+    for section, chapter, page in references:
+        headings = _headings(page.read_text(encoding="utf-8"))
+        assert section in headings, (
+            f"{assignment} builds on *{section}* of *{chapter}*, which is no heading of "
+            f"{page.relative_to(REPO)} ({sorted(headings)})")

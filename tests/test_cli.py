@@ -1,20 +1,28 @@
 """``course-rnn``: every subcommand answers --help, and bad input is refused with one clear
-line on stderr, exit status 1, and the course directory left byte for byte as it was."""
+line on stderr, exit status 1, and the course directory left byte for byte as it was.  The
+student edition's ``build`` and ``publish`` are run with jupyter-book replaced."""
 
+import ast
+import shutil
 import subprocess
 import sys
+import textwrap
+import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
+import yaml
 
+from course_rnn import editions
 from course_rnn.cli import main
 from course_rnn.grading.feedback import HideHiddenTests, find_leaks, hidden_lines
 from course_rnn.grading.paths import Course, find_repo
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "a01_rnn_forward_bptt"
-SUBCOMMANDS = ("build", "release", "grade", "feedback", "export")
+SUBCOMMANDS = ("build", "publish", "release", "grade", "feedback", "export", "report")
 
 
 def snapshot(folder):
@@ -215,3 +223,143 @@ def test_hide_hidden_tests_redacts_a_hidden_line_printed_anywhere_and_cuts_flood
     text = nb.cells[0].outputs[0].text
     assert secret not in text and "hidden tests was removed" in text
     assert len(text) < 25_000 and "more characters not shown" in text
+
+
+# The student edition: `build --edition student` and `publish`, with jupyter-book never run.
+
+@pytest.fixture
+def scratch_repo(tmp_path, monkeypatch):
+    """A course repository in tmp_path, found from the current directory: the real _config.yml
+    and solutions/ (linked), its own _build.  Every command bookbuild would run (jupyter-book)
+    is recorded and succeeds without running."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "nbgrader_config.py").write_text("")
+    (repo / "solutions").symlink_to(REPO / "solutions")
+    shutil.copy(REPO / "_config.yml", repo)
+    monkeypatch.chdir(repo)
+    commands = []
+
+    def run(command, cwd=None, **kwargs):
+        commands.append([str(part) for part in command])
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr("course_rnn.bookbuild.subprocess", SimpleNamespace(run=run))
+    return repo.resolve(), commands
+
+
+@pytest.mark.parametrize("spelling", [ASSIGNMENT, "a01"])
+def test_build_student_edition_writes_a_config_that_releases_the_named_assignment(spelling, scratch_repo):
+    repo, commands = scratch_repo
+    real = REPO / "_build" / "student" / "_config.yml"
+    before = real.read_bytes() if real.exists() else None
+    assert main(["build", "--edition", "student", "--released", spelling]) == 0
+    written = repo / "_build" / "student" / "_config.yml"
+    config = yaml.safe_load(written.read_text(encoding="utf-8"))
+    sphinx = config["sphinx"]["config"]
+    assert sphinx["course_rnn_edition"] == "student"
+    # what the Sphinx extension withholds with it: every declared target but a01's
+    withheld = editions.withheld_targets(REPO, sphinx["course_rnn_released"])
+    declared = editions.declared_targets(REPO)
+    assert set(withheld) == {name for a, names in declared.items() if a != ASSIGNMENT for name in names}
+    assert declared[ASSIGNMENT] and withheld
+    # the student build reads that config and the scratch build's cache, and writes beside it
+    student = commands[-1]
+    assert student[student.index("--config") + 1] == str(written)
+    assert student[student.index("--path-output") + 1] == str(repo / "_build" / "student")
+    assert config["execute"]["cache"] == str(repo / "_build" / ".jupyter_cache")
+    assert (real.read_bytes() if real.exists() else None) == before
+
+
+def test_build_refuses_an_unknown_released_assignment_and_names_it(scratch_repo, capsys):
+    repo, commands = scratch_repo
+    with pytest.raises(SystemExit) as done:
+        main(["build", "--edition", "student", "--released", "a01,a09"])
+    assert done.value.code == 2
+    assert "no such assignment: a09 (" in capsys.readouterr().err  # a09 alone: a01 is known
+    assert commands == [] and not (repo / "_build").exists()
+
+
+def fake_student_build(monkeypatch, html):
+    """``publish`` with the student edition's build replaced: it succeeds at once and its HTML
+    is ``html``.  Returns the list of (repo, edition, released) it was asked to build."""
+    calls = []
+
+    def build_edition(repo, edition="instructor", released=(), all_pages=False):
+        calls.append((repo, edition, released))
+        return 0
+
+    monkeypatch.setattr("course_rnn.bookbuild.build_edition", build_edition)
+    monkeypatch.setattr("course_rnn.bookbuild.student_html", lambda repo: html)
+    return calls
+
+
+def _files(folder, ignored=("__pycache__", ".ipynb_checkpoints")):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and not set(ignored) & set(p.parts) and p.suffix != ".pyc")
+
+
+def test_publish_writes_the_student_book_the_exercises_and_a_wheel_without_unreleased_answers(
+        tmp_path, monkeypatch, capsys):
+    html = tmp_path / "html"
+    (html / "book").mkdir(parents=True)
+    (html / "index.html").write_text("<html><body><p>the student edition</p></body></html>")
+    (html / "book" / "elman.html").write_text("<html><body><p>The Elman network</p></body></html>")
+    (html / ".buildinfo").write_text("# Sphinx build info\n")
+    calls = fake_student_build(monkeypatch, html)
+    bundle = tmp_path / "bundle"
+    assert main(["publish", str(bundle), "--released", "a02"]) == 0
+    assert calls == [(REPO, "student", ("a02",))]
+    assert sorted(p.name for p in bundle.iterdir()) == ["book", "exercises", "wheel"]
+    assert _files(bundle / "book") == ["book/elman.html", "index.html"]  # Sphinx's .buildinfo left out
+    assert (bundle / "book" / "index.html").read_bytes() == (html / "index.html").read_bytes()
+    assert _files(bundle / "exercises") == _files(REPO / "exercises")
+    (wheel,) = (bundle / "wheel").glob("course_rnn-*-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        sources = {name: archive.read(name).decode() for name in archive.namelist() if name.endswith(".py")}
+    package = REPO / "src" / "course_rnn"
+    for assignment, names in editions.declared_targets(REPO).items():
+        for name in names:
+            module, qualname = editions.split_target(name, package)
+            shipped = ast.parse(sources[module.relative_to(package.parent).as_posix()])
+            shipped = editions.find_definition(shipped, qualname)
+            body = editions._docstring_and_body(shipped)[1]
+            stubbed = len(body) == 1 and isinstance(body[0], ast.Raise)
+            assert stubbed == (not assignment.startswith("a02")), (name, ast.unparse(shipped)[:300])
+    assert f"published the student edition to {bundle}" in capsys.readouterr().out
+
+
+def test_publish_refuses_a_book_holding_an_unreleased_answer_and_leaves_no_bundle(tmp_path, monkeypatch, capsys):
+    """The body of a01's rnn_forward, renamed and marked up as Sphinx shows code, in one page."""
+    name = "course_rnn.scratch.rnn.rnn_forward"
+    module, qualname = editions.split_target(name, REPO / "src" / "course_rnn")
+    node = editions.find_definition(ast.parse(module.read_text(encoding="utf-8")), qualname)
+    pasted = "def my_forward(a, b, c):\n" + textwrap.indent(
+        "\n".join(ast.unparse(stmt) for stmt in editions._docstring_and_body(node)[1]), "    ")
+    escaped = pasted.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    html = tmp_path / "html"
+    (html / "book").mkdir(parents=True)
+    (html / "index.html").write_text("<html><body><p>the student edition</p></body></html>")
+    (html / "book" / "elman.html").write_text(
+        f"<html><body><div class='highlight'><pre>{escaped}</pre></div></body></html>")
+    fake_student_build(monkeypatch, html)
+    bundle = tmp_path / "bundle"
+    assert main(["publish", str(bundle)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and all(line.startswith("course-rnn: error: ") for line in err)
+    named = [line for line in err if "elman.html" in line]
+    assert len(named) == 1 and "book/book/elman.html" in named[0] and name in named[0], err
+    assert not [line for line in err if "index.html" in line or ".whl" in line or "exercises/" in line], err
+    assert not bundle.exists()
+
+
+def test_a_publish_that_fails_leaves_the_folder_as_it_was(tmp_path, monkeypatch, capsys):
+    """No student book where it should be: one error line, and the destination is as it was
+    before (absent, or the empty folder the instructor made), never half a bundle."""
+    fake_student_build(monkeypatch, tmp_path / "no-html")
+    assert main(["publish", str(tmp_path / "new")]) == 1
+    assert capsys.readouterr().err.startswith("course-rnn: error: ")
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "given").mkdir()
+    assert main(["publish", str(tmp_path / "given")]) == 1
+    assert (tmp_path / "given").is_dir() and list((tmp_path / "given").iterdir()) == []

@@ -369,21 +369,31 @@ def publish(dest, html, course_dir=REPO, released=()):
     """Write the student bundle to ``dest``: ``book/`` (the student edition's HTML, built
     beforehand into ``html``), ``exercises/`` (every released notebook with its data files),
     and ``wheel/`` (the student package).  Then scan it: if anything of an unreleased answer or
-    of a hidden test is found, the bundle is deleted and :class:`LeakError` names the files."""
+    of a hidden test is found, the bundle is deleted and :class:`LeakError` names the files; on
+    that or any other failure ``dest`` is left as it was (absent, or the empty folder given)."""
     import tempfile
 
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise FileExistsError(f"{dest} is not empty: publish into a new folder")
+    made = not dest.exists()
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(html, dest / "book", ignore=shutil.ignore_patterns(".buildinfo", "*.pyc", "__pycache__"))
-    shutil.copytree(Path(course_dir, "exercises"), dest / "exercises",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc"))
-    with tempfile.TemporaryDirectory() as tmp:
-        write_wheel(write_student_package(tmp, course_dir, released), dest / "wheel", course_dir)
-    leaks = scan_for_leaks(dest, course_dir, released)
-    if leaks:
-        shutil.rmtree(dest)
-        raise LeakError("the student bundle would show answers; nothing was published:\n" +
-                        "\n".join(f"{file}: {what}" for file, what in sorted(leaks.items())))
+    try:
+        shutil.copytree(html, dest / "book", ignore=shutil.ignore_patterns(".buildinfo", "*.pyc", "__pycache__"))
+        shutil.copytree(Path(course_dir, "exercises"), dest / "exercises",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc"))
+        with tempfile.TemporaryDirectory() as tmp:
+            write_wheel(write_student_package(tmp, course_dir, released), dest / "wheel", course_dir)
+        leaks = scan_for_leaks(dest, course_dir, released)
+        if leaks:
+            raise LeakError("the student bundle would show answers; nothing was published:\n" +
+                            "\n".join(f"{file}: {what}" for file, what in sorted(leaks.items())))
+    except BaseException:
+        # nothing half-written stays: the folder as it was (gone if this made it, else empty)
+        if made:
+            shutil.rmtree(dest, ignore_errors=True)
+        else:
+            for item in dest.iterdir():
+                shutil.rmtree(item, ignore_errors=True) if item.is_dir() and not item.is_symlink() else item.unlink()
+        raise
     return dest
