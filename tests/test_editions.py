@@ -109,6 +109,13 @@ def _defined(source):
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
 
 
+def _methods(source):
+    """The methods the classes of ``source`` define (``__init__`` aside)."""
+    tree = ast.parse(source)
+    return {m.name for n in tree.body if isinstance(n, ast.ClassDef) for m in n.body
+            if isinstance(m, ast.FunctionDef) and m.name != "__init__"}
+
+
 NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
 
 
@@ -132,24 +139,31 @@ def test_every_solution_cell_declares_its_targets_and_each_is_a_function_of_the_
 def test_targets_agree_with_what_the_hidden_tests_use_as_references(notebook):
     """Both ways: a reference the hidden tests import under the name of a function the part
     asks for is a target of that part; and every target is code the hidden tests' references
-    run (or the package's version of the part's function, named after it, where the hidden
-    test compares with torch instead)."""
+    run, or the package's version of what the part asks for where the hidden test compares
+    with torch instead: a function named after the part's function, a method of a package
+    class named like a method of the part's class (and that class's other methods), or code
+    these run."""
     references = hidden_test_references(notebook)
     runs = reachable(references)
     for cell, source in _solution_cells(notebook):
         grade_id = cell["metadata"]["nbgrader"]["grade_id"]
         targets = set(cell["metadata"]["course_rnn"]["targets"])
-        written = _defined(source)
+        written, methods = _defined(source), _methods(source)
         for reference in references:
             if reference.rsplit(".", 1)[-1] in written:
                 assert reference in targets, (
                     f"{grade_id}: the hidden tests compare {reference.rsplit('.', 1)[-1]} with {reference}, "
                     f"which is not among the part's targets {sorted(targets)}")
+        versions = {t for t in targets if any(t.rsplit(".", 1)[-1].startswith(name) for name in written)
+                    or "." in editions.split_target(t, REPO / "src" / "course_rnn")[1]
+                    and t.rsplit(".", 1)[-1] in methods}
+        classes = {t.rsplit(".", 1)[0] for t in versions if "." in editions.split_target(t, REPO / "src" / "course_rnn")[1]}
+        versions |= {t for t in targets if t.rsplit(".", 1)[0] in classes}
         for target in targets:
-            named_after = any(target.rsplit(".", 1)[-1].startswith(name) for name in written)
-            assert target in runs or named_after, (
+            assert target in runs or target in reachable(versions), (
                 f"{grade_id}: target {target} is neither used by the hidden tests' references "
-                f"({sorted(references)}) nor named after a function of the part ({sorted(written)})")
+                f"({sorted(references)}) nor the package's version of a function or method of the part "
+                f"({sorted(written | methods)})")
 
 
 def test_the_released_notebooks_carry_the_same_targets():
@@ -558,3 +572,18 @@ def test_stub_source_keeps_methods_decorators_and_the_code_around_them():
         with pytest.raises(NotImplementedError, match=f"^{name} is withheld$"):
             call()
     assert "x + x" not in stubbed and "the answer" not in stubbed and "x * x" not in stubbed
+
+
+def test_leak_scan_finds_byte_code_of_a_target_and_not_of_its_stub_or_a_namesake(tmp_path):
+    """A ``.pyc`` of the full models.py holds BiLSTMTagger.forward (a04's); the students'
+    edition's models.py compiled holds only the stub, and other classes' ``forward``."""
+    import py_compile
+
+    student = editions.write_student_package(tmp_path / "student", REPO)
+    full = tmp_path / "full" / "models.cpython-311.pyc"
+    stub = tmp_path / "stub" / "models.cpython-311.pyc"
+    py_compile.compile(str(REPO / "src" / "course_rnn" / "models.py"), cfile=str(full), doraise=True)
+    py_compile.compile(str(student / "course_rnn" / "models.py"), cfile=str(stub), doraise=True)
+    leaks = editions.scan_for_leaks(tmp_path / "full", REPO)
+    assert list(leaks.values()) and all(v.startswith("byte code of course_rnn.models.") for v in leaks.values())
+    assert editions.scan_for_leaks(tmp_path / "stub", REPO) == {}

@@ -29,6 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "course_rnn"
 PACKAGE_DIR = Path(__file__).resolve().parent
 _IGNORED = {"__pycache__", ".ipynb_checkpoints"}
+#: what the message of every stub of the students' edition says
+STUB_MARK = "is part of assignment"
 _SOLUTION, _BEGIN_HIDDEN, _END_HIDDEN = "### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
@@ -157,8 +159,7 @@ def write_student_package(dest, course_dir=REPO, released=()):
     for module, owners in by_module.items():
         copy = target_dir / module.relative_to(package_dir)
         text = stub_source(module.read_text(encoding="utf-8"), owners,
-                           lambda q: f"{q} is part of assignment "
-                                     f"{short_name(owners[q])}; write it in the notebook")
+                           lambda q: f"{q} {STUB_MARK} {short_name(owners[q])}; write it in the notebook")
         copy.write_text(text, encoding="utf-8")
     return dest
 
@@ -258,7 +259,8 @@ def _function_bodies(tree):
 
 
 def _bytecode_names(data):
-    """The code objects' names in a ``.pyc``: a function compiled into it is there by name."""
+    """The qualified names of the code objects in a ``.pyc``: a function compiled into it is
+    there by name (the students' edition's stubs, which only raise, left out)."""
     import marshal
     try:
         code = marshal.loads(data[16:])
@@ -267,7 +269,9 @@ def _bytecode_names(data):
     names, stack = set(), [code]
     while stack:
         current = stack.pop()
-        names.add(current.co_qualname if hasattr(current, "co_qualname") else current.co_name)
+        stub = any(isinstance(c, str) and STUB_MARK in c for c in current.co_consts)
+        if not stub:
+            names.add(current.co_qualname if hasattr(current, "co_qualname") else current.co_name)
         stack.extend(c for c in current.co_consts if hasattr(c, "co_code"))
     return names
 
@@ -278,13 +282,12 @@ def scan_for_leaks(folder, course_dir=REPO, released=()):
     called or however it is laid out), byte code of one, or a line of a hidden test.  Empty
     when the folder is safe to hand to students."""
     prints = target_fingerprints(course_dir, released)
-    qualnames = {name.split(".", 1)[1].rsplit(".", 1)[-1]: name for name in prints.values()}
+    qualnames = {split_target(name, PACKAGE_DIR)[1]: name for name in prints.values()}
     lines = hidden_test_lines(course_dir)
     leaks = {}
     for label, data in _published_files(folder):
         if label.endswith((".pyc", ".pyo")):
-            found = [qualnames[n.rsplit(".", 1)[-1]] for n in _bytecode_names(data)
-                     if n.rsplit(".", 1)[-1] in qualnames]
+            found = [qualnames[n] for n in _bytecode_names(data) if n in qualnames]
             if found:
                 leaks[label] = f"byte code of {found[0]}"
             continue
