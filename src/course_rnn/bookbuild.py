@@ -184,13 +184,13 @@ class WithheldLiteralInclude(LiteralInclude):
         if not hits:
             return shown
         owners = editions.withheld_targets(Path(self.env.srcdir), config.course_rnn_released)
-        names = ", ".join(f"``{name.rsplit('.', 1)[-1]}``" for name in hits)
+        # what a reader calls it: ``rnn_forward``, ``RNNTagger.forward`` for a method
+        names = ", ".join(editions.split_target(name, editions.PACKAGE_DIR)[1] for name in hits)
         assignments = sorted({owners[name] for name in hits})
         box = nodes.admonition(classes=["note", "course-rnn-withheld"])
-        box += nodes.title(text=f"Assignment {', '.join(editions.short_name(a) for a in assignments)}: "
-                                f"{', '.join(name.rsplit('.', 1)[-1] for name in hits)}")
+        box += nodes.title(text=f"Assignment {', '.join(editions.short_name(a) for a in assignments)}: {names}")
         text = nodes.paragraph()
-        text += nodes.Text(f"{', '.join(name.rsplit('.', 1)[-1] for name in hits)} "
+        text += nodes.Text(f"{names} "
                            f"{'is' if len(hits) == 1 else 'are'} what ")
         for i, assignment in enumerate(assignments):
             link = addnodes.pending_xref("", refdomain="std", reftype="doc", refexplicit=True,
@@ -267,6 +267,9 @@ def setup(app):
     app.add_config_value("course_rnn_edition", "instructor", "env")
     app.add_config_value("course_rnn_released", [], "env")
     app.add_directive("literalinclude", WithheldLiteralInclude, override=True)
+    # the edition is also a Sphinx tag, for what only one audience needs to read
+    # (```{only} student``` blocks: where a student gets the notebooks and the package)
+    app.connect("config-inited", lambda app, config: app.tags.add(config.course_rnn_edition))
     app.connect("env-get-outdated", _assignment_pages_if_released_changed)
     app.connect("html-page-context", _drop_repeated_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
