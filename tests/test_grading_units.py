@@ -159,3 +159,23 @@ def test_a_students_exception_keeps_its_class_name_in_the_hidden_tests():
     value_error = StudentError.of("ValueError", "ValueError: no")
     assert isinstance(value_error, ValueError) and type(value_error).__name__ == "ValueError"
     assert type(StudentError.of("not a name!", "x")) is StudentError
+
+
+def test_a_refusal_to_grade_names_its_real_cause_and_its_fix(monkeypatch):
+    """Installing bubblewrap is the advice only when it is missing; when it is there but
+    cannot start (a container without namespaces), the refusal says that instead."""
+    import subprocess
+    from types import SimpleNamespace
+
+    from course_rnn.grading import sandbox
+
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    missing = str(sandbox.unavailable(sandbox.bwrap_problem()))
+    assert "apt-get install bubblewrap" in missing and "--unsafe" in missing
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: "/usr/bin/bwrap")
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: SimpleNamespace(
+        returncode=1, stderr="bwrap: No permissions to creating new namespace\n"))
+    failing = str(sandbox.unavailable(sandbox.bwrap_problem()))
+    assert "apt-get install" not in failing and "is installed but failed" in failing
+    assert "No permissions to creating new namespace" in failing

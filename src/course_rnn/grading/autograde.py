@@ -35,7 +35,7 @@ from course_rnn.grading.hidden import grade_notebook, task_names
 from course_rnn.grading.paths import COURSE_ID, gradebook_url
 from course_rnn.grading.release import register
 from course_rnn.grading.sandbox import (CRASHED, MEMORY, TIMED_OUT, WALL_FACTOR, Limits, SandboxUnavailable, Slot,
-                                        bwrap_problem, remove_stale_cgroups)
+                                        bwrap_problem, remove_stale_cgroups, unavailable)
 from course_rnn.grading.validate import check_assignment, check_course_dir, find_submissions
 
 GRADED, SKIPPED, ERROR = "graded", "skipped", "error"
@@ -73,10 +73,7 @@ def grade_all(course, assignment, workers=1, force=False, skip_invalid=True, pro
     if not unsafe:
         problem = bwrap_problem()
         if problem:
-            raise SandboxUnavailable(
-                f"cannot sandbox student code: {problem}; install bubblewrap (apt-get install "
-                f"bubblewrap) and run as root, or pass --unsafe to run submissions unsandboxed "
-                f"(only for code you trust)")
+            raise unavailable(problem)
     lock = _lock(course)
     try:
         record.remove_partials(course, assignment)

@@ -73,10 +73,10 @@ class Lost(BaseException):
 
 
 def bwrap_problem():
-    """Why bubblewrap cannot sandbox a process here, or None if it can."""
+    """Why bubblewrap cannot sandbox a process here, and what to do about it; or None if it can."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return "bwrap (Debian package bubblewrap) is not installed"
+        return "bwrap is not installed (install the Debian package: apt-get install bubblewrap)"
     if os.geteuid() != 0:
         return "the grader must run as root to give each child its own file systems (bwrap --cap-add)"
     with tempfile.TemporaryDirectory() as empty:
@@ -84,10 +84,18 @@ def bwrap_problem():
             done = subprocess.run([bwrap, *mounts(empty), "--", sys.executable, "-I", "-c", "pass"],
                                   capture_output=True, text=True, timeout=60, env=SANDBOX_ENV)
         except (OSError, subprocess.TimeoutExpired) as error:
-            return f"bwrap could not start ({error})"
+            return f"{bwrap} could not start ({error})"
     if done.returncode != 0:
-        return f"bwrap failed: {(done.stderr.strip().splitlines() or ['exit %d' % done.returncode])[-1]}"
+        last = (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]
+        return (f"{bwrap} is installed but failed to start a sandbox: {last} (a container must allow "
+                f"new namespaces and mounts, e.g. docker run --privileged)")
     return None
+
+
+def unavailable(problem):
+    """The error for :func:`bwrap_problem`'s ``problem``."""
+    return SandboxUnavailable(f"cannot sandbox student code: {problem}; or pass --unsafe to run submissions "
+                              f"unsandboxed (only for code you trust)")
 
 
 #: the environment of bubblewrap itself (it is PID 1 of the sandbox: a student can read it)
