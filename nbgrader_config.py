@@ -6,11 +6,20 @@ Instructors write assignments in ``solutions/`` (solutions and hidden tests), an
 for any course directory, so plain ``nbgrader`` commands run from here agree with them.
 """
 
+import os
+
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "course-rnn"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
+
+# A shared gradebook (PostgreSQL, for several graders): its URL holds a password, so it comes
+# from the environment, never a command line (which every user sees in `ps`); plain
+# `nbgrader db ...` / `nbgrader export` run from here then use the same gradebook as course-rnn.
+#     export COURSE_RNN_GRADEBOOK_URL=postgresql://grader:PASSWORD@db.example/gradebook
+if os.environ.get("COURSE_RNN_GRADEBOOK_URL"):
+    c.CourseDirectory.db_url = os.environ["COURSE_RNN_GRADEBOOK_URL"]
 
 # nbgrader's feedback keeps the hidden tests, and the tracebacks of failing tests quote
 # their source; HideHiddenTests removes both before the HTML is written, cuts long outputs

@@ -10,14 +10,19 @@ correct solutions) or with one bug (the catalogue's other cases, round robin).  
 - on a ``LocalCluster`` of 2 single-threaded worker processes (``grade --scheduler``), into a
   throw-away PostgreSQL server started here (needs root and Debian's ``postgresql``).
 
-Peak memory: the grader process's maximum resident set (``ru_maxrss``; the sandboxed
-children are limited separately), and for Dask the largest worker's; both at the end of the
-run and halfway through it (bounded memory: the two are about equal).  Every run must give
-the same status and score to every student.  Run: ``python benchmarks/run.py scale``
-(CI runs it with ``BENCH_SCALE_N=20``; ``BENCH_SCALE_RUNS=local1,local2,dask`` picks runs).  What a course of 1000 students x 5 assignments
-would take: benchmarks/SCALE.md.
+Memory: the grader process's resident set (``VmRSS``; the sandboxed children are limited
+separately), and for Dask each worker's, sampled after ``gc.collect()`` in the worker;
+halfway through the run and at its end, with the peak (``VmHWM``) beside them.  Memory that
+does not grow with the class is about the same at both times: the benchmark fails (non-zero
+exit) if the grader's or any worker's resident set at the end exceeds its halfway value by
+more than max(10%, 10 MiB).  Every run must give the same status and score to every student.
+
+Run: ``python benchmarks/run.py scale`` (CI runs it with ``BENCH_SCALE_N=20``;
+``BENCH_SCALE_RUNS=local1,local2,dask`` picks runs).  What a course of 1000 students x 5
+assignments would take: benchmarks/SCALE.md.
 """
 
+import gc
 import json
 import os
 import re
@@ -121,26 +126,46 @@ def parse(stdout):
     return rows
 
 
-def peak_of(process, found):
-    """Follow the peak resident set (VmHWM) of ``process`` until it ends, in MiB: ``found``
-    gets one (seconds, MiB) point per sample."""
+def memory_mib(pid="self"):
+    """``(VmRSS, VmHWM)`` of a process in MiB: its resident set now, and its peak."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return tuple(int(re.search(rf"{key}:\s+(\d+)", status).group(1)) / 1024 for key in ("VmRSS", "VmHWM"))
+
+
+def follow(process, found):
+    """Sample ``process`` every 0.2 s until it ends: ``found`` gets (seconds, RSS, peak) points."""
     start = time.perf_counter()
     while process.poll() is None:
         try:
-            status = Path(f"/proc/{process.pid}/status").read_text()
-            found.append((time.perf_counter() - start, int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024))
+            found.append((time.perf_counter() - start, *memory_mib(process.pid)))
         except (OSError, AttributeError):
             pass
         time.sleep(0.2)
 
 
-def halfway_and_end(points):
-    """(peak at half the run, peak at its end) from (x, MiB) points in x order: a grader
-    whose memory grows with the class has a clearly higher peak at the end."""
+def halfway_and_end(points, end=None):
+    """``(RSS halfway, RSS at the end, peak)`` from (seconds, RSS, peak) points in time
+    order.  Halfway: the median of the samples in the tenth of the run before its middle;
+    end: ``end`` if given (a sample after the run), else the median of its last tenth.
+    Medians, so that one sample taken while a big submission is in memory does not decide."""
     if not points:
-        return 0.0, 0.0
-    half = points[-1][0] / 2
-    return max((mib for x, mib in points if x <= half), default=points[0][1]), max(mib for _, mib in points)
+        return 0.0, 0.0, 0.0
+    total = points[-1][0]
+
+    def median_between(low, high):
+        window = sorted(rss for x, rss, _ in points if low <= x <= high)
+        if not window:  # too few samples: the one nearest the window's end
+            window = [min(points, key=lambda p: abs(p[0] - high))[1]]
+        return window[len(window) // 2]
+    half = median_between(0.4 * total, 0.5 * total)
+    last = end[1] if end is not None else median_between(0.9 * total, total)
+    peak = max([hwm for _, _, hwm in points] + ([end[2]] if end is not None else []))
+    return half, last, peak
+
+
+def grows(half, end):
+    """True if memory at the end exceeds halfway by more than max(10%, 10 MiB)."""
+    return end - half > max(0.1 * half, 10.0)
 
 
 def local(course_dir, workers):
@@ -149,8 +174,8 @@ def local(course_dir, workers):
     process = subprocess.Popen([str(BIN / "course-rnn"), "grade", A01, "--course-dir", str(course_dir), "--workers",
                                 str(workers), "--no-progress", *LIMITS], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, cwd=REPO)
-    peak = []
-    watcher = threading.Thread(target=peak_of, args=(process, peak), daemon=True)
+    samples = []
+    watcher = threading.Thread(target=follow, args=(process, samples), daemon=True)
     watcher.start()
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - start
@@ -159,7 +184,7 @@ def local(course_dir, workers):
     if process.returncode != 0:
         raise SystemExit(f"course-rnn grade failed:\n{stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, halfway_and_end(peak), parse(stdout)
+    return wall, cpu, [("grader", halfway_and_end(samples))], parse(stdout)
 
 
 class Postgres:
@@ -190,20 +215,22 @@ class Postgres:
 
 
 def dask(course_dir):
+    import dask.config
     from distributed import Client, LocalCluster
 
     from course_rnn.grading.paths import Course
     from course_rnn.grading.sandbox import Limits
-    from course_rnn.grading.scale import grade_dask
+    from course_rnn.grading.scale import WORKER_CONFIG, grade_dask
 
     server = Postgres()
     os.environ["COURSE_RNN_GRADEBOOK_URL"] = server.url
     try:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=40) as cluster, Client(cluster) as client:
+        with dask.config.set(WORKER_CONFIG), LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                          dashboard_address=None, silence_logs=40) as cluster, \
+                Client(cluster) as client:
             client.run(lambda: None)  # workers up before the clock starts
-            peaks, stop = {}, threading.Event()
-            follower = threading.Thread(target=follow_workers, args=(client, peaks, stop), daemon=True)
+            samples, stop = {}, threading.Event()
+            follower = threading.Thread(target=follow_workers, args=(client, samples, stop), daemon=True)
             follower.start()
             start = time.perf_counter()
             try:
@@ -213,29 +240,31 @@ def dask(course_dir):
                 stop.set()
                 follower.join()
             wall = time.perf_counter() - start
-            for worker, mib in client.run(_worker_peak_mib).items():
-                peaks.setdefault(worker, []).append((wall, mib))
+            final = client.run(_worker_memory)
             cpu = sum(client.run(lambda: sum(os.times()[:4])).values())
     finally:
         del os.environ["COURSE_RNN_GRADEBOOK_URL"]
         server.close()
     rows = {r.student: (r.status, f"{r.score:g}/{r.max_score:g}" if r.score is not None else "-") for r in results}
-    halves = [halfway_and_end(points) for points in peaks.values()] or [(0.0, 0.0)]
-    return wall, cpu, max(halves, key=lambda h: h[1]), rows
+    memory = [(f"worker {i + 1}", halfway_and_end(samples[worker], (wall, *final[worker])))
+              for i, worker in enumerate(sorted(final)) if worker in samples]
+    return wall, cpu, memory, rows
 
 
-def _worker_peak_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _worker_memory():
+    """On a worker: its (RSS, peak) in MiB, after a garbage collection."""
+    gc.collect()
+    return memory_mib()
 
 
-def follow_workers(client, peaks, stop):
-    """Every second, each worker's peak resident set: ``peaks[worker]`` gets (seconds, MiB)
+def follow_workers(client, samples, stop):
+    """Every second, each worker's memory: ``samples[worker]`` gets (seconds, RSS, peak)
     points (``client.run`` answers from the worker's event loop while a task runs)."""
     start = time.perf_counter()
     while not stop.wait(1.0):
         try:
-            for worker, mib in client.run(_worker_peak_mib).items():
-                peaks.setdefault(worker, []).append((time.perf_counter() - start, mib))
+            for worker, memory in client.run(_worker_memory).items():
+                samples.setdefault(worker, []).append((time.perf_counter() - start, *memory))
         except Exception:  # noqa: BLE001 -- a sample lost while the cluster is busy
             pass
 
@@ -264,14 +293,22 @@ def main():
         assert rows == first, f"{name} gave other statuses or scores than {next(iter(runs))}"
     full = [s for s, k in kinds.items() if k == "reference" or k.startswith("correct")]
     assert all(first[s][1] == "20/20" for s in full), "a correct submission lost points"
-    print(f"\n{'':28s} {'subs/s':>7s} {'wall s':>7s} {'CPU s/sub':>9s} {'peak MiB':>9s} {'at half':>8s}")
-    for name, (wall, cpu, (half, peak), _) in runs.items():
-        print(f"{name:28s} {N / wall:7.2f} {wall:7.0f} {cpu / N:9.2f} {peak:9.0f} {half:8.0f}")
-    print("peak MiB: the grader's peak resident set (Dask: the largest worker's); at half: the same "
-          "peak halfway through the run (Dask: through the worker's submissions). Equal: memory does "
-          "not grow with the class.")
+    print(f"\n{'':28s} {'':9s} {'subs/s':>7s} {'wall s':>7s} {'CPU s/sub':>9s} {'RSS half':>8s} "
+          f"{'RSS end':>8s} {'peak':>6s}")
+    growing = []
+    for name, (wall, cpu, memory, _) in runs.items():
+        for i, (process, (half, end, peak)) in enumerate(memory):
+            print(f"{name if i == 0 else '':28s} {process:9s} " + (f"{N / wall:7.2f} {wall:7.0f} {cpu / N:9.2f}"
+                  if i == 0 else f"{'':7s} {'':7s} {'':9s}") + f" {half:8.0f} {end:8.0f} {peak:6.0f}")
+            if grows(half, end):
+                growing.append(f"{name}, {process}: {half:.0f} MiB halfway, {end:.0f} MiB at the end")
+    print("RSS (MiB): the grader's resident set (Dask: each worker's, after gc) halfway through the run "
+          "and at its end; peak: its largest resident set. About equal: memory does not grow with the class.")
     print("statuses (the same in every run):", dict(Counter(status for status, _ in first.values())))
     print("broken kinds:", {kinds[s]: first[s][0] for s in sorted(first) if kinds[s] in BROKEN})
+    if growing:
+        raise SystemExit("memory grows with the class (more than max(10%, 10 MiB) from halfway to the end): "
+                         + "; ".join(growing))
 
 
 if __name__ == "__main__":

@@ -5,13 +5,17 @@ The class: the solved release, the untouched release, the release with its first
 blank, a few catalogue cases (tests/submissions/a01_rnn_forward_bptt/, each with the test
 cells its author expects it to lose), one case submitted twice, and two planted near-copies
 of the catalogue's correct solutions (variables renamed, independent statements
-reordered, comments and formatting changed).  Oracles: nbgrader's gradebook read directly,
-the authors' expectations, and the planted copies.
+reordered, comments and formatting changed); the graded class also has a notebook that is
+not JSON, one whose first cell never ends (tests/grader_fixtures), and the solved release
+handed in after the due date (nbgrader_config.py's penalty: zero).  Oracles: nbgrader's
+gradebook read directly, the instructor notebooks' metadata, the authors' expectations, the
+planted copies and the submitted notebooks.
 """
 
 import base64
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,6 +34,8 @@ CASES = ("forward_hs_off_by_one", "forward_restarts_from_h0", "bptt_tanh_derivat
          "output_backward_forgets_batch_average", "clip_in_place", "correct_lists_and_loops",
          "correct_vectorised_preallocated")
 TWICE = "forward_hs_off_by_one"  # also submitted by a second student, "off_by_one_again"
+BROKEN = ("invalid_json", "hang")  # grader_fixtures kinds: malformed, timed out
+LIMIT = 10  # CPU seconds per cell: what the hanging cell gets
 
 # correct_lists_and_loops's rnn_forward and rnn_backward, renamed, reordered, recommented
 COPY_OF_LISTS = {
@@ -116,11 +122,34 @@ def course_rnn(*args):
                           timeout=900)
 
 
+def broken_kinds(course_dir):
+    """The malformed and the hanging submission of grader_fixtures, written; {name: Kind}."""
+    kinds = {kind.name: kind for kind in fixtures.kinds(A01, course_dir, 1) if kind.name in BROKEN}
+    for kind in kinds.values():
+        fixtures.write(course_dir, A01, kind)
+    return kinds
+
+
+def hand_in_late(course_dir):
+    """A due date in the gradebook (as the instructor sets it, with plain nbgrader) and the
+    solved release submitted after it, as student "late"."""
+    nbgrader = [sys.executable, "-m", "nbgrader", "db", "assignment", "add", A01, "--duedate=2026-10-15 23:59:00 UTC",
+                f"--CourseDirectory.root={course_dir}"]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # (alembic)
+    done = subprocess.run(nbgrader, cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    plant(course_dir, "late", {})
+    (Path(course_dir) / "submitted" / "late" / A01 / "timestamp.txt").write_text("2026-10-16 08:00:00 UTC\n")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     cases = write_class(folder)
-    done = course_rnn("grade", A01, "--course-dir", folder, "--no-progress", "--workers", "1")
+    broken_kinds(folder)
+    hand_in_late(folder)
+    done = course_rnn("grade", A01, "--course-dir", folder, "--no-progress", "--workers", "1",
+                      "--timeout", LIMIT)
     assert done.returncode == 0, done.stderr[-3000:]
     done = course_rnn("report", A01, "--course-dir", folder)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -207,7 +236,149 @@ def test_statuses_and_grading_times_cover_every_student(graded):
     folder, _ = graded
     rows = table_with(folder / "reports" / f"{A01}.html", "student", "status", "seconds")
     assert {row["student"] for row in rows} == set(gradebook(folder))
-    assert all(row["status"] == "graded" and float(row["seconds"]) > 0 for row in rows)
+    assert all(row["status"] == "graded" and float(row["seconds"]) > 0 for row in rows if row["student"] not in BROKEN)
+
+
+def test_the_malformed_and_the_hanging_submission_show_their_status_and_reason(graded, tmp_path):
+    """The kinds' expected statuses and reason phrases come from grader_fixtures; the
+    report's reason is the one the grader recorded (autograded/<student>/<a>/marker)."""
+    folder, _ = graded
+    from course_rnn.grading import record
+    from course_rnn.grading.paths import Course
+
+    kinds = {kind.name: kind for kind in fixtures.kinds(A01, tmp_path, 1) if kind.name in BROKEN}
+    rows = {row["student"]: row for row in table_with(folder / "reports" / f"{A01}.html", "student", "status",
+                                                       "reason")}
+    for name, kind in kinds.items():
+        assert rows[name]["status"] in kind.statuses, rows[name]
+        assert kind.reason.strip() in rows[name]["reason"], rows[name]
+        recorded = record.marker(Course.at(folder, repo=REPO), A01, name)
+        assert rows[name]["reason"] == recorded["reason"].strip(), rows[name]
+    counts = {row["status"]: int(row["students"]) for row in table_with(folder / "reports" / f"{A01}.html",
+                                                                        "status", "students")}
+    assert counts.get("malformed", 0) >= 1 and counts.get("timed out", 0) >= 1, counts
+    assert sum(counts.values()) == len(gradebook(folder))
+
+
+def part_tests():
+    """``{part: {test grade_id: points}}`` from the instructor notebooks: a test cell belongs
+    to the part its metadata names, else to the solution cell above it."""
+    owner, parts = None, {}
+    for nb in fixtures.instructor(A01).values():
+        for cell in nb["cells"]:
+            if fixtures.meta(cell).get("solution"):
+                owner = fixtures.meta(cell)["grade_id"]
+            elif fixtures.meta(cell).get("grade"):
+                part = cell.get("metadata", {}).get("course_rnn", {}).get("part", owner)
+                parts.setdefault(part, {})[fixtures.meta(cell)["grade_id"]] = fixtures.meta(cell)["points"]
+    return parts
+
+
+def test_pass_rate_and_mean_of_every_part_follow_the_gradebook(graded):
+    """A part passes when every one of its tests kept all its points."""
+    folder, _ = graded
+    book = gradebook(folder)
+    rows = {row["part"]: row for row in table_with(folder / "reports" / f"{A01}.html", "part", "passed")}
+    parts = part_tests()
+    assert set(rows) == set(parts)
+    for part, tests in parts.items():
+        passing = sum(all(cells[t][0] >= cells[t][1] for t in tests) for cells in book.values())
+        assert re.search(r"\((\d+)/(\d+)\)", rows[part]["passed"]).groups() == (str(passing), str(len(book))), part
+        assert float(rows[part]["points"]) == sum(tests.values())
+        mean = sum(cells[t][0] for cells in book.values() for t in tests) / len(book)
+        assert float(rows[part]["mean points"]) == pytest.approx(mean, abs=0.005), part
+    assert len({rows[p]["passed"] for p in parts}) > 1, "every part passed by as many: a weak class"
+
+
+class _Links(HTMLParser):
+    """Every attribute value of every tag, and the text of <style> elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.values, self.styles, self._in_style = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.values += [(tag, name, value or "") for name, value in attrs]
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+def test_report_page_loads_nothing_from_the_network(graded):
+    folder, _ = graded
+    text = (folder / "reports" / f"{A01}.html").read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(text)
+    remote = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+    assert [v for v in parser.values if v[1] in ("src", "href")], "no src or href at all: the parser saw nothing"
+    assert not [v for v in parser.values if remote.match(v[2])]
+    assert not re.search(r"(url\(|@import)\s*[\"']?\s*(https?:)?//", "".join(parser.styles), re.IGNORECASE)
+    assert not re.search(r"\bfetch\(|XMLHttpRequest|import\(", text)
+
+
+class _SideBySide(HTMLParser):
+    """The similar-pair blocks: [(heading, [text of each <pre>])], in page order."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks, self._heading, self._pre, self._in = [], None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h3":
+            self._heading, self._in = [], "h3"
+        elif tag == "div" and "side" in (dict(attrs).get("class") or "").split():
+            self.blocks.append(("".join(self._heading or []).strip(), []))
+        elif tag == "pre" and self.blocks:
+            self._pre, self._in = [], "pre"
+
+    def handle_endtag(self, tag):
+        if tag == "pre" and self._in == "pre":
+            self.blocks[-1][1].append("".join(self._pre))
+        if tag in ("h3", "pre"):
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "h3":
+            self._heading.append(data)
+        elif self._in == "pre":
+            self._pre.append(data)
+
+
+def submitted_cell(folder, student, grade_id):
+    """The code of solution cell ``grade_id`` as the student submitted it (read directly)."""
+    for path in sorted((folder / "submitted" / student / A01).glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if fixtures.meta(cell).get("grade_id") == grade_id:
+                return fixtures.source(cell)
+    raise KeyError((student, grade_id))
+
+
+def test_similar_pairs_are_shown_side_by_side_with_each_students_own_code(graded):
+    """The top pair of the similarity table comes first, and every block holds student A's
+    cell on the left and student B's on the right, as they submitted them."""
+    folder, _ = graded
+    page = folder / "reports" / f"{A01}.html"
+    top = table_with(page, "student A", "student B", "similarity")
+    parser = _SideBySide()
+    parser.feed(page.read_text(encoding="utf-8"))
+    assert parser.blocks, "no side-by-side block"
+    heading, codes = parser.blocks[0]
+    assert heading.startswith(f"{top[0]['student A']} and {top[0]['student B']}: "), heading
+    assert heading.split(": ", 1)[1].split(" ")[0] == top[0]["most similar cells"].split(" ")[0]
+    differ = 0
+    for heading, codes in parser.blocks:
+        found = re.match(r"(\S+) and (\S+): (\S+) \(", heading)
+        a, b, grade_id = found.groups()
+        assert len(codes) == 2, heading
+        assert codes[0].strip() == submitted_cell(folder, a, grade_id).strip(), heading
+        assert codes[1].strip() == submitted_cell(folder, b, grade_id).strip(), heading
+        differ += codes[0] != codes[1]
+    assert differ >= 1, "every pair shown has identical code: the test could not tell A from B"
 
 
 def test_parts_failed_together_follow_the_class(graded):
@@ -223,7 +394,7 @@ def test_parts_failed_together_follow_the_class(graded):
     assert row["of them failing D"].endswith(f"({len(step & clip)}/{len(step)})")
 
 
-def test_export_parts_sum_to_the_score_and_lose_where_the_author_expects(graded, tmp_path):
+def test_export_parts_sum_to_the_raw_score_and_lose_where_the_author_expects(graded, tmp_path):
     folder, cases = graded
     to = tmp_path / "grades.csv"
     done = course_rnn("export", "--course-dir", folder, "--to", to, "--parts")
@@ -237,8 +408,10 @@ def test_export_parts_sum_to_the_score_and_lose_where_the_author_expects(graded,
     parts = [c for c in reader.fieldnames[11:]]
     solutions = [fixtures.meta(c)["grade_id"] for c in fixtures.solution_cells(fixtures.instructor(A01))]
     assert parts == [f"{A01}/{p}" for p in solutions if any(f"{A01}/{p}" == c for c in parts)]
-    for student, row in rows.items():
-        assert sum(float(row[p]) for p in parts) == pytest.approx(float(row["score"]))
+    for student, row in rows.items():  # the parts hold points earned; a late penalty comes after
+        assert sum(float(row[p]) for p in parts) == pytest.approx(float(row["raw_score"])), student
+    full = sum(fixtures.test_points(A01).values())
+    assert float(rows["late"]["raw_score"]) == full and float(rows["late"]["score"]) < full  # penalised
     # every test cell sits below the solution cell of its part, before the next one
     owner, part_points = None, {}
     for nb in fixtures.instructor(A01).values():

@@ -14,6 +14,7 @@ from pathlib import Path
 SOURCE = "solutions"
 RELEASE = "exercises"
 COURSE_ID = "course-rnn"
+URL_VARIABLE = "COURSE_RNN_GRADEBOOK_URL"  # the gradebook URL, where no other user can read it
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def gradebook_url(course):
     """The gradebook as an SQLAlchemy URL: ``$COURSE_RNN_GRADEBOOK_URL`` if set (e.g. a
     PostgreSQL server shared by several grading machines), else ``c.CourseDirectory.db_url``
     of the repository's ``nbgrader_config.py``, else nbgrader's default SQLite file in the
-    course directory.  It may hold a password: never print it."""
-    return (os.environ.get("COURSE_RNN_GRADEBOOK_URL") or configured_url(course.repo / "nbgrader_config.py")
+    course directory.  It may hold a password: never print it, nor put it in a command line."""
+    return (os.environ.get(URL_VARIABLE) or configured_url(course.repo / "nbgrader_config.py")
             or f"sqlite:///{course.course_dir / 'gradebook.db'}")
 
 
@@ -76,11 +77,12 @@ def configured_url(config):
         stamp = config.stat().st_mtime_ns
     except OSError:
         return None
-    return _configured_url(str(config), stamp)
+    # the file may read $COURSE_RNN_GRADEBOOK_URL (the repository's does): part of the key
+    return _configured_url(str(config), stamp, os.environ.get(URL_VARIABLE))
 
 
 @functools.lru_cache(maxsize=8)
-def _configured_url(config, stamp):
+def _configured_url(config, stamp, variable):
     from traitlets.config.loader import PyFileConfigLoader
 
     path = Path(config)

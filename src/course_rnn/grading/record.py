@@ -13,7 +13,9 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import sys
 import uuid
 import warnings
@@ -85,10 +87,34 @@ def commit(course, gradebook, assignment, student, notebooks, result):
 
 
 def remove_partials(course, assignment):
-    """Folders left by an interrupted run (results cut short, sandbox folders): never
-    counted, now deleted."""
+    """Folders left by an interrupted run (results cut short, sandbox folders of local
+    workers and of dead Dask workers): never counted, now deleted."""
     for pattern in (f"*/.{assignment}.partial-*", f"*/.{assignment}.old-*", ".course-rnn-w*"):
         for folder in course.step("autograded").glob(pattern):
+            shutil.rmtree(folder, ignore_errors=True)
+    remove_dead_slots(course)
+
+
+def dask_slot_name(pid=None):
+    """The sandbox name of a Dask worker process: ``dask<pid>-<host>``, so that its folder
+    ``autograded/.course-rnn-dask<pid>-<host>-*`` says whose it is (the course directory may
+    be shared by the workers of several machines)."""
+    return f"dask{os.getpid() if pid is None else pid}-{_host()}"
+
+
+def _host():
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32]
+
+
+_DASK_SLOT = re.compile(r"\.course-rnn-dask(\d+)-([A-Za-z0-9]*)-")
+
+
+def remove_dead_slots(course):
+    """Delete the sandbox folders of Dask worker processes of this machine that are gone
+    (killed: their folder stays); a live worker's, or another machine's, is kept."""
+    for folder in course.step("autograded").glob(".course-rnn-dask*"):
+        found = _DASK_SLOT.match(folder.name)
+        if found and found.group(2) == _host() and not Path(f"/proc/{found.group(1)}").exists():
             shutil.rmtree(folder, ignore_errors=True)
 
 

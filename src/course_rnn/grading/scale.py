@@ -16,6 +16,12 @@ the death is found graded and skipped.  Workers read the gradebook URL from thei
 environment or ``nbgrader_config.py``: the password never travels in the task graph.  Run
 workers with one thread each (``dask worker --nthreads 1``; more processes instead): the
 tasks of one process take turns on its one sandbox.
+
+A Dask worker's statistical profiler (on by default) samples the running task's stack every
+10 ms and keeps one merged profile per second, up to 1000 of them; with the deep stacks of
+grading, a worker grew by about 0.4 MiB per submission (benchmarks/SCALE.md).  Start workers
+without it (:data:`WORKER_CONFIG`, or ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` in
+``dask worker``'s environment); a worker started with it has it stopped by its first task.
 """
 
 import atexit
@@ -24,6 +30,7 @@ import os
 import queue
 import threading
 import time
+from collections import Counter
 
 from tqdm import tqdm
 
@@ -32,10 +39,11 @@ from course_rnn.grading.autograde import ERROR, SKIPPED, Grader, Result, ensure_
 from course_rnn.grading.claims import Claims, ClaimQueue, is_postgres
 from course_rnn.grading.errors import GradingInputError
 from course_rnn.grading.paths import COURSE_ID, Course, gradebook_url
-from course_rnn.grading.sandbox import Limits, SandboxUnavailable, Slot, bwrap_problem, remove_stale_cgroups
+from course_rnn.grading.sandbox import Limits, Slot, bwrap_problem, remove_stale_cgroups, unavailable
 from course_rnn.grading.validate import check_assignment, check_course_dir, find_submissions
 
 ELSEWHERE = "graded by another grader (the shared gradebook has it)"
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}  # dask.config for the workers that grade
 
 
 def _prepare(course, assignment, limits, unsafe):
@@ -47,8 +55,7 @@ def _prepare(course, assignment, limits, unsafe):
     if not unsafe:
         problem = bwrap_problem()
         if problem:
-            raise SandboxUnavailable(f"cannot sandbox student code: {problem}; install bubblewrap "
-                                     f"(apt-get install bubblewrap) and run as root, or pass --unsafe")
+            raise unavailable(problem)
     url = gradebook_url(course)
     if not is_postgres(url):
         raise GradingInputError("grading with several graders needs a shared PostgreSQL gradebook: pass "
@@ -137,12 +144,15 @@ class _Warm:
         self.course, self.assignment = course, assignment
         self.grader = Grader(course, assignment, sources, limits, unsafe)
         extra = {"package": self.grader.package} if getattr(self.grader, "package", None) else {}
-        self.slot = Slot(f"dask{os.getpid()}", limits, self.grader.preload, unsafe,
+        record.remove_dead_slots(course)  # left by a worker of this machine that was killed
+        remove_stale_cgroups()
+        self.slot = Slot(record.dask_slot_name(), limits, self.grader.preload, unsafe,
                          folder=course.step("autograded"), **extra)
         url = gradebook_url(course)
         self.claims = Claims(url, assignment)
         self.gradebook = record.nbgrader_api().Gradebook(url, COURSE_ID)
         self.turn = threading.Lock()  # the tasks of one process take turns on its sandbox
+        self.zygotes = Counter()  # zygote pid -> submissions graded by it: one, warm, if all goes well
         atexit.register(self.close)
 
     def close(self):
@@ -157,8 +167,30 @@ def _warm(course, assignment, limits, unsafe):
     key = (str(course.repo), str(course.course_dir), assignment, repr(limits), unsafe)
     with _WARM_LOCK:
         if key not in _WARM:
+            _stop_profiler()
             _WARM[key] = _Warm(course, assignment, limits, unsafe)
         return _WARM[key]
+
+
+def _stop_profiler():
+    """Stop this Dask worker's statistical profiler and drop what it kept (see the module's
+    docstring); nothing if not on a worker or already stopped."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return
+
+    def stop():
+        for name in ("profile", "profile-cycle"):
+            callback = worker.periodic_callbacks.pop(name, None)
+            if callback is not None:
+                callback.stop()
+        worker.profile_history.clear()
+        worker.profile_keys_history.clear()
+        worker.profile_keys.clear()
+    worker.loop.add_callback(stop)  # periodic callbacks belong to the worker's event loop
 
 
 def grade_task(repo, course_dir, assignment, student, limits, unsafe, since=None, poll=1.0):
@@ -177,6 +209,7 @@ def grade_task(repo, course_dir, assignment, student, limits, unsafe, since=None
         start = time.perf_counter()
         try:
             notebooks, result = warm.grader.grade(warm.slot, student, folder, digest)
+            warm.zygotes[getattr(warm.slot.process, "pid", None)] += 1
             result["seconds"] = round(time.perf_counter() - start, 3)
             record.commit(course, warm.gradebook, assignment, student, notebooks, result)
             warm.claims.mark(student, result)
@@ -206,14 +239,16 @@ def grade_dask(course, assignment, scheduler, force=False, progress=True, limits
     client = client or Client(scheduler, timeout=60)
     results = []
     try:
-        futures = [client.submit(grade_task, str(course.repo), str(course.course_dir), assignment,
-                                 folder.parent.name, limits, unsafe, since, key=f"grade-{assignment}-{folder.parent.name}",
-                                 pure=False)
-                   for folder in folders]
-        bar = tqdm(total=len(futures), desc=f"grading {assignment} on {len(client.scheduler_info()['workers'])} "
+        # only as_completed holds the futures, and each is released once read: a finished
+        # task's result and the scheduler's record of it do not stay for the whole class
+        pending = as_completed([client.submit(grade_task, str(course.repo), str(course.course_dir), assignment,
+                                              folder.parent.name, limits, unsafe, since,
+                                              key=f"grade-{assignment}-{folder.parent.name}", pure=False)
+                                for folder in folders])
+        bar = tqdm(total=len(folders), desc=f"grading {assignment} on {len(client.scheduler_info()['workers'])} "
                                             f"Dask workers", unit="submission", disable=not progress)
         try:
-            for future in as_completed(futures):
+            for future in pending:
                 try:
                     done = future.result()
                     results.append(Result(done["student"], done["status"], done["reason"], done.get("seconds", 0.0),
@@ -221,6 +256,7 @@ def grade_dask(course, assignment, scheduler, force=False, progress=True, limits
                 except Exception as error:  # noqa: BLE001 -- a lost task costs one submission, reported
                     student = future.key.split(f"grade-{assignment}-", 1)[-1]
                     results.append(Result(student, ERROR, f"the grader failed: {type(error).__name__}: {error}"))
+                future.release()
                 bar.update()
         finally:
             bar.close()
