@@ -274,11 +274,14 @@ def student_package(course):
 
     folder = course.step("autograded")
     folder.mkdir(exist_ok=True)
+    host = record.host_name()
     for old in folder.glob(".course-rnn-student-*"):
-        owner = old.name.rsplit("-", 1)[-1]
-        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+        # (the course folder may be shared by the graders of several machines: only a folder
+        # of this machine whose process is gone is known to be left over)
+        owner, _, pid = old.name.removeprefix(".course-rnn-student-").rpartition("-")
+        if owner == host and pid.isdigit() and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(old, ignore_errors=True)
-    dest = folder / f".course-rnn-student-{os.getpid()}"
+    dest = folder / f".course-rnn-student-{host}-{os.getpid()}"
     shutil.rmtree(dest, ignore_errors=True)
     return write_student_package(dest, course.course_dir)
 

@@ -99,10 +99,11 @@ def dask_slot_name(pid=None):
     """The sandbox name of a Dask worker process: ``dask<pid>-<host>``, so that its folder
     ``autograded/.course-rnn-dask<pid>-<host>-*`` says whose it is (the course directory may
     be shared by the workers of several machines)."""
-    return f"dask{os.getpid() if pid is None else pid}-{_host()}"
+    return f"dask{os.getpid() if pid is None else pid}-{host_name()}"
 
 
-def _host():
+def host_name():
+    """This machine's name, letters and digits only: which grader's folders are whose."""
     return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32]
 
 
@@ -114,7 +115,7 @@ def remove_dead_slots(course):
     (killed: their folder stays); a live worker's, or another machine's, is kept."""
     for folder in course.step("autograded").glob(".course-rnn-dask*"):
         found = _DASK_SLOT.match(folder.name)
-        if found and found.group(2) == _host() and not Path(f"/proc/{found.group(1)}").exists():
+        if found and found.group(2) == host_name() and not Path(f"/proc/{found.group(1)}").exists():
             shutil.rmtree(folder, ignore_errors=True)
 
 
