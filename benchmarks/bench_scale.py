@@ -12,7 +12,9 @@ correct solutions) or with one bug (the catalogue's other cases, round robin).  
 
 Memory: the grader process's resident set (``VmRSS``; the sandboxed children are limited
 separately), and for Dask each worker's, sampled after ``gc.collect()`` in the worker;
-halfway through the run and at its end, with the peak (``VmHWM``) beside them.  Memory that
+halfway through the run (for a Dask worker: once it has graded half of the submissions it
+grades, so that its start-up, however long a busy machine makes it, is not counted as
+growth) and at its end, with the peak (``VmHWM``) beside them.  Memory that
 does not grow with the class is about the same at both times: the benchmark fails (non-zero
 exit) if the grader's or any worker's resident set at the end exceeds its halfway value by
 more than max(10%, 10 MiB).  Every run must give the same status and score to every student.
@@ -246,15 +248,30 @@ def dask(course_dir):
         del os.environ["COURSE_RNN_GRADEBOOK_URL"]
         server.close()
     rows = {r.student: (r.status, f"{r.score:g}/{r.max_score:g}" if r.score is not None else "-") for r in results}
-    memory = [(f"worker {i + 1}", halfway_and_end(samples[worker], (wall, *final[worker])))
+    memory = [(f"worker {i + 1}", halfway_by_count(samples[worker], (wall, *final[worker])))
               for i, worker in enumerate(sorted(final)) if worker in samples]
     return wall, cpu, memory, rows
 
 
 def _worker_memory():
-    """On a worker: its (RSS, peak) in MiB, after a garbage collection."""
+    """On a worker: its (RSS, peak) in MiB, after a garbage collection, and how many
+    submissions it has graded so far."""
+    from course_rnn.grading import scale
+
     gc.collect()
-    return memory_mib()
+    return (*memory_mib(), sum(sum(warm.zygotes.values()) for warm in scale._WARM.values()))
+
+
+def halfway_by_count(points, end):
+    """``(RSS halfway, RSS at the end, peak)`` of a Dask worker from (seconds, RSS, peak,
+    graded) points: halfway is the median of the first three samples taken once the worker
+    had graded half of the submissions it graded in all (``end[3]``); the end is ``end``."""
+    half_count = end[3] / 2
+    after = [rss for _, rss, _, graded in points if half_count <= graded < end[3]][:3]
+    if not after:  # too few samples (a tiny class): by time
+        return halfway_and_end([p[:3] for p in points], end[:3])
+    peak = max([hwm for _, _, hwm, _ in points] + [end[2]])
+    return sorted(after)[len(after) // 2], end[1], peak
 
 
 def follow_workers(client, samples, stop):

@@ -382,17 +382,17 @@ class Connection:
         self.stream = _DeadlineStream(sock)
         self.request({"op": "hello"}, expect="ready", send=False)
 
-    def request(self, header, blob=b"", expect=None, send=True, seconds=None):
+    def request(self, header, blob=b"", expect=None, send=True):
         """Send ``header`` and return the child's reply ``(header, blob)``.
 
-        The child ends itself when the cell or call has used ``seconds`` of CPU time (after
+        The child ends itself when the cell or call has used the slot's ``seconds`` of CPU time (after
         naming the function to charge); the wall-clock deadline here is only a backstop,
         several times larger, for code that sleeps or blocks, so that a busy machine does not
         change a grade.
         """
         if not self.alive:
             raise Lost(self.lost_status, self.lost_reason)
-        cpu = self.slot.limits.seconds if seconds is None else seconds
+        cpu = self.slot.limits.seconds
         backstop = WALL_FACTOR * cpu + 10
         until = min(time.monotonic() + backstop, self.deadline)
         self.stream.until = until
