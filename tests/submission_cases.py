@@ -27,6 +27,7 @@ scores read back from nbgrader's gradebook.
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -215,21 +216,25 @@ def graded_by_nbgrader(tmp_path_factory, assignment):
     untouched release ("untouched") and the release with its first part left blank
     ("first_blank"), graded in one plain ``nbgrader autograde`` run, once per test session
     (the pytest-xdist workers share it).  ``.scores`` is ``{student: {grade_id: (score, max)}}``,
-    ``.seconds`` the run's wall-clock time, ``.submissions`` how many it graded."""
+    ``.seconds`` the run's wall-clock time, ``.cpu_seconds`` the CPU time of nbgrader and its
+    kernels (what a busy machine does not change), ``.submissions`` how many it graded."""
     import grader_fixtures as fixtures
 
     def run(folder):
         fixtures.write_trio(folder, assignment)
         cases = load_cases(assignment) if (CATALOGUE / assignment).is_dir() else []
         write_submissions(folder, assignment, cases)
-        start = time.perf_counter()
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         scores = autograde_scores(folder, assignment)
-        return {"scores": scores, "seconds": time.perf_counter() - start, "submissions": len(cases) + 3}
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # nbgrader, and the kernels it reaped
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return {"scores": scores, "seconds": time.perf_counter() - start, "cpu_seconds": cpu,
+                "submissions": len(cases) + 3}
 
     _, value = fixtures.shared_once(tmp_path_factory, f"plain-{assignment}", run)
     scores = {student: {g: tuple(pair) for g, pair in cells.items()} for student, cells in value["scores"].items()}
     return SimpleNamespace(assignment=assignment, scores=scores, seconds=value["seconds"],
-                           submissions=value["submissions"])
+                           cpu_seconds=value["cpu_seconds"], submissions=value["submissions"])
 
 
 def assert_case(case, scores):

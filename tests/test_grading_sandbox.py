@@ -7,6 +7,7 @@ submission would try first.
 import os
 import socket
 import sys
+import subprocess
 import time
 from pathlib import Path
 
@@ -234,6 +235,30 @@ def test_a_cell_whose_own_loop_runs_out_of_cpu_time_is_charged_not_the_helper_it
         child.close()
     assert lost.value.status == "timed out" and "CPU" in lost.value.reason, lost.value.reason
     assert lost.value.function is None
+
+
+def test_a_child_starved_of_cpu_by_a_busy_machine_is_judged_by_its_cpu_time_not_the_clock(quick_slot):
+    """A loop that needs 1 s of CPU, given ~5% of one core (lowered priority, pinned to a
+    core that four other loops keep busy), takes far longer than the 13 s wall-clock
+    backstop: it is still using CPU there, so it goes on until its own CPU limit ends it,
+    and is reported as out of CPU time, as on an idle machine.  A sleeping child is not
+    given more time (the hang test above).  The four loops are forked by the cell itself:
+    the kernel shares a core between sessions first (autogroups), so loops of another
+    session would not starve it."""
+    child = quick_slot.fork({})
+    start = time.monotonic()
+    try:
+        with pytest.raises(Lost) as lost:
+            child.request({"op": "cell", "index": 1, "source": (
+                "import os\nos.sched_setaffinity(0, {0})\n"
+                "for _ in range(4):\n    if os.fork() == 0:\n        while True:\n            pass\n"
+                "os.nice(7)\ntotal = 0\nwhile True:\n    total += 1\n")})
+    finally:
+        child.close()
+    elapsed = time.monotonic() - start
+    assert lost.value.status == "timed out" and "CPU" in lost.value.reason, (lost.value.reason, elapsed)
+    assert elapsed > 13, f"the child was not starved ({elapsed:.0f} s): the test proves nothing"
+    assert not quick_slot.cgroups.pids() - set(quick_slot.keep), "the cell's loops outlived it"
 
 
 def test_threads_in_a_guarded_part_are_fair_and_watched(slot):

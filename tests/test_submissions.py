@@ -45,10 +45,12 @@ def test_solution_keeps_every_point_and_the_untouched_release_gets_none(graded):
     assert all(score == 0 for score, _ in graded.scores["untouched"].values()), graded.scores["untouched"]
 
 
-def test_one_submission_grades_in_under_a_minute(graded):
-    per_submission = graded.seconds / graded.submissions
-    print(f"{graded.assignment}: {graded.submissions} submissions in {graded.seconds:.0f} s under plain "
-          f"nbgrader autograde, {per_submission:.1f} s each")
+def test_one_submission_grades_in_under_a_minute_of_cpu_time(graded):
+    """CPU seconds of nbgrader and its kernels, not wall-clock time: a busy machine slows the
+    run, not the work it does."""
+    per_submission = graded.cpu_seconds / graded.submissions
+    print(f"{graded.assignment}: {graded.submissions} submissions in {graded.seconds:.0f} s "
+          f"({graded.cpu_seconds:.0f} CPU s) under plain nbgrader autograde, {per_submission:.1f} CPU s each")
     assert per_submission < 60
 
 

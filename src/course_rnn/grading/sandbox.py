@@ -39,6 +39,10 @@ INSIDE = "/submission"
 TIMED_OUT, MEMORY, CRASHED = "timed out", "memory limit", "crashed"
 LEFTOVER_BYTES = 64 * 2**20
 WALL_FACTOR = 3  # the wall-clock backstop of a limit in CPU seconds
+# A child still using CPU at its backstop is starved by a busy machine, not blocked: it gets
+# more windows of the same length (its own CPU limit ends it), up to this many in all.
+STARVED_WINDOWS = 4
+RUNNING_SHARE = 0.02  # "still using CPU": this share of the last window's wall-clock time, or more
 
 
 @dataclass(frozen=True)
@@ -353,6 +357,18 @@ class Slot:
             return CRASHED, f"was killed by {signal.Signals(-code).name}"
         return CRASHED, f"exited the Python process running the notebook with code {code}"
 
+    def child_cpu_seconds(self):
+        """CPU seconds (user + system) used so far by the processes of the slot that are not
+        the sandbox's own: the child and whatever it started (0 without cgroups)."""
+        ticks = 0
+        for pid in self.cgroups.pids() - set(self.keep):
+            try:  # /proc/PID/stat: utime and stime are fields 14 and 15, after "(comm)"
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def leftover(self):
         """Whether the slot's memory group still holds much more than right after the zygote
         started (what a child left behind would be charged to the next student)."""
@@ -385,17 +401,32 @@ class Connection:
     def request(self, header, blob=b"", expect=None, send=True):
         """Send ``header`` and return the child's reply ``(header, blob)``.
 
-        The child ends itself when the cell or call has used the slot's ``seconds`` of CPU time (after
-        naming the function to charge); the wall-clock deadline here is only a backstop,
-        several times larger, for code that sleeps or blocks, so that a busy machine does not
-        change a grade.
+        The child ends itself when the cell or call has used the slot's ``seconds`` of CPU time
+        (after naming the function to charge); the wall-clock deadline here is only a backstop,
+        several times larger, for code that sleeps or blocks.  A child still using CPU when
+        the backstop comes is starved by a busy machine, not blocked: it gets another window
+        (up to ``STARVED_WINDOWS`` in all), so that how busy the machine is does not change a
+        grade.
         """
         if not self.alive:
             raise Lost(self.lost_status, self.lost_reason)
         cpu = self.slot.limits.seconds
         backstop = WALL_FACTOR * cpu + 10
-        until = min(time.monotonic() + backstop, self.deadline)
+        start = time.monotonic()
+        until = min(start + backstop, self.deadline)
         self.stream.until = until
+        used = [self.slot.child_cpu_seconds()]
+
+        def still_running():
+            """At the backstop: another window if the child used CPU in the last one."""
+            now, before = time.monotonic(), used[0]
+            used[0] = self.slot.child_cpu_seconds()
+            if self.stream.until >= self.deadline or now - start >= STARVED_WINDOWS * backstop \
+                    or used[0] - before < RUNNING_SHARE * backstop:
+                return False
+            self.stream.until = min(now + backstop, start + STARVED_WINDOWS * backstop, self.deadline)
+            return True
+        self.stream.extend = still_running
         self.running_late, out_of_cpu = None, False
         try:
             if send:
@@ -410,9 +441,9 @@ class Connection:
                 raise wire.WireError(f"expected {expect!r}, got {reply.get('op')!r}")
             return reply, data
         except TimeoutError:
-            whole = until == self.deadline
-            limit = self.slot.limits.submission_seconds * WALL_FACTOR if whole else backstop
-            self.lose(f"ran longer than {limit:g} s of wall-clock time" + (" in all" if whole else ""))
+            whole = self.stream.until == self.deadline
+            limit = self.slot.limits.submission_seconds * WALL_FACTOR if whole else self.stream.until - start
+            self.lose(f"ran longer than {limit:.0f} s of wall-clock time" + (" in all" if whole else ""))
         except (EOFError, OSError, wire.WireError) as error:
             if out_of_cpu:
                 self.lose(f"used more than {cpu:g} s of CPU time")
@@ -440,19 +471,23 @@ class _DeadlineStream:
 
     def __init__(self, sock):
         self.sock, self.until = sock, None
+        self.extend = None  # at ``until``: returns True after moving ``until`` later, to go on waiting
 
     def _arm(self):
         left = self.until - time.monotonic()
-        if left <= 0:
-            raise TimeoutError
+        while left <= 0:
+            if self.extend is None or not self.extend():
+                raise TimeoutError
+            left = self.until - time.monotonic()
         self.sock.settimeout(left)
 
     def read(self, n):
-        self._arm()
-        try:
-            return self.sock.recv(min(n, 1 << 20))
-        except socket.timeout:
-            raise TimeoutError from None
+        while True:  # a timeout mid-message asks ``extend`` again: nothing read is lost
+            self._arm()
+            try:
+                return self.sock.recv(min(n, 1 << 20))
+            except socket.timeout:
+                continue
 
     def write(self, data):
         self._arm()
