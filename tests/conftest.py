@@ -131,6 +131,25 @@ def glued_values(page):
     return values
 
 
+def glued_by_name(page, chapter):
+    """``{glue name: the text pasted for it}`` of a built page: its pasted texts in order,
+    named by the ``{glue:text}`` roles of book/<chapter>.md in order (the HTML keeps the
+    source's order), so a test reads a number by its name, not by its place on the page."""
+    source = (ROOT / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+    names = re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", source)
+    texts = re.findall(r'<span class="pasted-text">([^<]*)</span>', page.read_text(encoding="utf-8"))
+    assert len(names) == len(texts), f"{chapter}: {len(names)} glue roles in the source, {len(texts)} in the page"
+    glued = {}
+    for key, text in zip(names, texts):
+        assert glued.setdefault(key, text) == text, f"{key} is pasted with two values"
+    return glued
+
+
+def number(text):
+    """A pasted number as a float (thousands separators and a percent sign dropped)."""
+    return float(text.replace(",", "").rstrip("%"))
+
+
 def page_images(page):
     """The image files an HTML page shows (resolved paths), checked to exist."""
     images = []

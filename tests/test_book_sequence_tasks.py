@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, page_images
+from conftest import glued_by_name, number, page_images
 from course_rnn.data import load_ud_pos
 
 PAGES = ("tagging", "classification", "stacked_bidirectional")
@@ -42,23 +42,6 @@ def _shape(word):
     return "capitalised" if word[0].isupper() else "lower"
 
 
-def _glued(page, name):
-    """``{glue name: the text pasted for it}``: the page's pasted texts in order, named by the
-    ``{glue:text}`` roles of book/<name>.md in order (the HTML keeps the source's order)."""
-    source = (ROOT / "book" / f"{name}.md").read_text(encoding="utf-8")
-    names = re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", source)
-    texts = re.findall(r'<span class="pasted-text">([^<]*)</span>', page.read_text(encoding="utf-8"))
-    assert len(names) == len(texts), f"{name}: {len(names)} glue roles in the source, {len(texts)} in the page"
-    glued = {}
-    for key, text in zip(names, texts):
-        assert glued.setdefault(key, text) == text, f"{key} is pasted with two values"
-    return glued
-
-
-def _number(text):
-    return float(text.replace(",", "").rstrip("%"))
-
-
 def _most_frequent_tag_accuracy(train, test, min_count):
     """An independent most-frequent-tag baseline: tag counts per word; words seen fewer than
     ``min_count`` times (1: none, 2: the words seen once), and unseen words, get the majority
@@ -85,7 +68,7 @@ def _most_frequent_tag_accuracy(train, test, min_count):
 
 
 def test_tagging_baselines_match_an_independent_count_and_every_network_beats_the_fair_one(built_book):
-    glued = {k: _number(v) for k, v in _glued(_page(built_book, "tagging"), "tagging").items()}
+    glued = {k: number(v) for k, v in glued_by_name(_page(built_book, "tagging"), "tagging").items()}
     n_train = int(glued["tag_n_train"])
     assert 1 <= glued["tag_epochs"] <= 20 and glued["tag_n_seeds"] >= 3
     train, test = load_ud_pos("train")[:n_train], load_ud_pos("test")
@@ -104,14 +87,14 @@ def test_tagging_baselines_match_an_independent_count_and_every_network_beats_th
 
 
 def test_classification_baselines_are_near_the_published_naive_bayes_and_the_lstm_learned(built_book):
-    glued = _glued(_page(built_book, "classification"), "classification")
-    assert _number(glued["cls_n_test"]) == 1066
-    nb, logreg, lstm = (_number(glued[k]) for k in ("cls_nb_acc", "cls_logreg_acc", "cls_lstm_acc"))
+    glued = glued_by_name(_page(built_book, "classification"), "classification")
+    assert number(glued["cls_n_test"]) == 1066
+    nb, logreg, lstm = (number(glued[k]) for k in ("cls_nb_acc", "cls_logreg_acc", "cls_lstm_acc"))
     # Wang & Manning's MNB (bigrams) reached 79.0 % on this data (Kim 2014, Table 2)
     assert 75 < nb < 83 and 70 < logreg < 83 and 65 < lstm < 85
-    assert _number(glued["cls_n_seeds"]) >= 3
-    first, last = _number(glued["cls_best_first"]), _number(glued["cls_best_last"])
-    assert 1 <= first <= last < _number(glued["cls_max_epochs"])
+    assert number(glued["cls_n_seeds"]) >= 3
+    first, last = number(glued["cls_best_first"]), number(glued["cls_best_last"])
+    assert 1 <= first <= last < number(glued["cls_max_epochs"])
 
 
 def test_stacked_page_checks_against_torch_and_characters_help_unseen_words(built_book):
@@ -120,7 +103,7 @@ def test_stacked_page_checks_against_torch_and_characters_help_unseen_words(buil
     diffs = [float(d) for d in re.findall(r"max \|numpy - torch\.nn\.LSTM\| = ([0-9.e+-]+)", text)]
     assert len(diffs) == 3 and max(diffs) < 1e-12, "the visible check against torch.nn.LSTM is missing"
     assert re.search(r"largest relative error vs autograd: [0-9.]+e-(1[0-9]|[0-9])\b", text)
-    glued = {k: _number(v) for k, v in _glued(page, "stacked_bidirectional").items()}
+    glued = {k: number(v) for k, v in glued_by_name(page, "stacked_bidirectional").items()}
     uni, bi, n_test, se = (glued[k] for k in ("sb_uni_acc", "sb_bi_acc", "sb_n_test", "sb_cls_se"))
     assert 65 < uni < 85 and 65 < bi < 85
     p = (uni + bi) / 200  # the binomial standard error of an accuracy near p on n_test sentences
@@ -133,7 +116,7 @@ def test_stacked_page_checks_against_torch_and_characters_help_unseen_words(buil
 
 
 def test_stacked_page_compares_one_and_two_layers_at_equal_parameter_counts(built_book):
-    glued = {k: _number(v) for k, v in _glued(_page(built_book, "stacked_bidirectional"),
+    glued = {k: number(v) for k, v in glued_by_name(_page(built_book, "stacked_bidirectional"),
                                               "stacked_bidirectional").items()}
     H, E = int(glued["sb_h_one"]), 64
     # torch.nn.LSTM: 4H(D + H) + 8H per layer
