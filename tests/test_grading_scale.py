@@ -638,5 +638,8 @@ def test_the_student_package_folders_of_dead_graders_of_this_machine_are_removed
         (folder / "course_rnn").mkdir(parents=True)
     made = student_package(Course.at(tmp_path, repo=REPO))
     assert (made / "course_rnn" / "__init__.py").is_file() and here in made.name
+    # the course folder holds no solutions/: the targets still come from the repository's
+    assert "NotImplementedError" in (made / "course_rnn" / "scratch" / "rnn.py").read_text(encoding="utf-8")
+    assert "NotImplementedError" in (made / "course_rnn" / "scratch" / "lstm.py").read_text(encoding="utf-8")
     assert not folders[f"{here}-{gone.pid}"].exists()
     assert folders[f"{elsewhere}-{gone.pid}"].exists() and folders[f"{here}-1"].exists()  # (pid 1 lives)

@@ -268,10 +268,14 @@ class Grader:
 def student_package(course):
     """A folder holding the students' edition of ``course_rnn`` (every function an assignment
     asks for has no body), which the sandbox imports instead of the full package: an answer
-    that is not there cannot be imported, read or exec'd.  Folders left by a grader that was
-    killed are removed."""
-    from course_rnn.editions import write_student_package
+    that is not there cannot be imported, read or exec'd.  The targets are those the
+    repository's solutions declare (the course folder being graded holds no solutions).
+    Folders left by a grader that was killed are removed."""
+    from course_rnn.editions import declared_targets, write_student_package
 
+    if not any(declared_targets(course.repo).values()):
+        raise RuntimeError(f"{course.repo / 'solutions'} declares no assignment targets, so the students' "
+                           "edition of course_rnn would hold every answer; grade from the course repository")
     folder = course.step("autograded")
     folder.mkdir(exist_ok=True)
     host = record.host_name()
@@ -283,7 +287,7 @@ def student_package(course):
             shutil.rmtree(old, ignore_errors=True)
     dest = folder / f".course-rnn-student-{host}-{os.getpid()}"
     shutil.rmtree(dest, ignore_errors=True)
-    return write_student_package(dest, course.course_dir)
+    return write_student_package(dest, course.repo)
 
 
 def _timestamp(path):
