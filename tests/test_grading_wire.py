@@ -49,6 +49,35 @@ def test_an_array_subclass_that_lies_about_equality_arrives_as_its_plain_data():
     assert type(got) is np.ndarray and not np.array_equal(got, np.ones(3))
 
 
+def test_subclasses_of_plain_types_arrive_as_the_plain_type_with_their_real_contents():
+    """A student's namedtuple, OrderedDict, defaultdict or IntEnum is plain data (the tests
+    use isinstance); it is read through the base class, so an override cannot lie."""
+    import collections
+    import enum
+
+    Grads = collections.namedtuple("Grads", "dW db")
+
+    class LyingDict(dict):
+        def items(self):
+            return [("dW", "forged")]
+
+    class LyingTuple(tuple):
+        def __iter__(self):
+            return iter(["forged"])
+
+    class Size(enum.IntEnum):
+        H = 4
+
+    value = [Grads(np.ones(2), 2.0), collections.OrderedDict(b=1, a=2),
+             collections.defaultdict(list, {"k": [1]}), LyingDict(dW=np.zeros(1)), LyingTuple((1, 2)), Size.H]
+    got = roundtrip(value)
+    assert type(got[0]) is tuple and np.array_equal(got[0][0], np.ones(2)) and got[0][1] == 2.0
+    assert type(got[1]) is dict and list(got[1].items()) == [("b", 1), ("a", 2)]
+    assert got[2] == {"k": [1]} and type(got[2]) is dict
+    assert type(got[3]) is dict and np.array_equal(got[3]["dW"], np.zeros(1))
+    assert got[4] == (1, 2) and type(got[5]) is int and got[5] == 4
+
+
 @pytest.mark.parametrize("value, named", [
     (object(), "object"),
     (np.array([object()]), "dtype object"),

@@ -61,6 +61,14 @@ def _encode(value, arrays, depth):
         raise WireError(f"nested more than {MAX_DEPTH} levels deep")
     if value is None or type(value) in (bool, int, float, str):
         return value
+    # subclasses of the plain types (an IntEnum, a namedtuple, an OrderedDict, a defaultdict)
+    # travel as the plain type, read through the base class so an override cannot lie
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__index__(value)
+    if isinstance(value, float) and not isinstance(value, np.generic):
+        return float.__float__(value)
+    if isinstance(value, str) and not isinstance(value, np.generic):
+        return str.__str__(value)
     if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
         arrays.append(np.asarray(value))
         return {"scalar": len(arrays) - 1}
@@ -70,14 +78,15 @@ def _encode(value, arrays, depth):
             raise WireError(f"an array of dtype {array.dtype} (only numbers, booleans and strings)")
         arrays.append(array)
         return {"array": len(arrays) - 1}
-    if type(value) is list:
-        return [_encode(v, arrays, depth + 1) for v in value]
-    if type(value) is tuple:
-        return {"tuple": [_encode(v, arrays, depth + 1) for v in value]}
-    if type(value) is dict:
-        if not all(type(k) is str for k in value):
+    if isinstance(value, list):
+        return [_encode(v, arrays, depth + 1) for v in list.__iter__(value)]
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v, arrays, depth + 1) for v in tuple.__iter__(value)]}
+    if isinstance(value, dict):
+        items = list(dict.items(value))
+        if not all(isinstance(k, str) for k, _ in items):
             raise WireError("a dict with keys that are not strings")
-        return {"dict": [[k, _encode(v, arrays, depth + 1)] for k, v in value.items()]}
+        return {"dict": [[str.__str__(k), _encode(v, arrays, depth + 1)] for k, v in items]}
     kind = type(value)
     raise WireError(f"a {kind.__module__}.{kind.__qualname__} object"
                     if kind.__module__ != "builtins" else f"a {kind.__qualname__}")
