@@ -44,7 +44,7 @@ SANDBOX_KINDS = {
     "stderr_output", "output_flood", "fork_bomb", "orphan_process", "network", "numpy_shadow", "hang",
     "hang_ignoring_sigint", "hang_in_bare_except", "kernel_exit", "kill_itself", "memory_bomb",
     "deleted_test_cell", "no_metadata", "duplicated_grade_ids", "old_nbformat", "ancient_nbformat",
-    "no_notebook", "renamed_notebook", "invalid_json", "prints_environment", "breakpoint_left_in",
+    "no_notebook", "renamed_notebook", "invalid_json", "prints_environment", "breakpoint_left_in", "jupyter_habits",
     "recursion_limit_caught", "parser_recursion"}
 assert SANDBOX_KINDS <= set(KIND_NAMES), SANDBOX_KINDS - set(KIND_NAMES)
 SANDBOX_KINDS_SKIPPED_ON = {"a04_sequence_tasks"}

@@ -86,6 +86,13 @@ def course(tmp_path_factory):
     fixtures.write(course_dir, ASSIGNMENT, fixtures.Kind("d_nested_link", fixtures.free_cell(good, READ_NESTED), (), "full"))
     (nested / "extra.ipynb").mkdir()
     (nested / "extra.ipynb" / "gradebook.db").symlink_to(course_dir / "gradebook.db")
+    # a correct notebook whose first part imports the student's own module beside it, as
+    # nbgrader allows (it copies the submission folder)
+    first = fixtures.meta(fixtures.solution_cells(good)[0])["grade_id"]
+    helper = fixtures.wrap_first_function(good, first, "from my_helpers import double\nassert double(21) == 42")
+    fixtures.write(course_dir, ASSIGNMENT, fixtures.Kind("e_helper_module", helper, (), "full"))
+    (course_dir / "submitted" / "e_helper_module" / ASSIGNMENT / "my_helpers.py").write_text(
+        "def double(x):\n    return 2 * x\n")
     before = _disk(course_dir)
     done = subprocess.run([COURSE_RNN, "grade", ASSIGNMENT, "--course-dir", str(course_dir), "--workers", "1",
                            "--timeout", "30", "--memory", "512M", "--no-progress"],
@@ -133,6 +140,13 @@ def test_a_link_anywhere_in_the_submission_folder_is_tampered_and_never_followed
     for notebook in (course_dir / "autograded" / "d_nested_link").rglob("*.ipynb"):
         if notebook.is_file():
             assert "SQLite format" not in notebook.read_text(encoding="utf-8", errors="replace")
+
+
+def test_a_students_own_module_beside_the_notebook_is_importable_as_under_nbgrader(course):
+    _, _, rows, _ = course
+    full = sum(fixtures.test_points(ASSIGNMENT).values())
+    status, score, reason = rows["e_helper_module"]
+    assert (status, score) == ("graded", f"{full:g}/{full:g}"), reason
 
 
 def test_the_grader_works_from_a_clone_under_tmp(tmp_path_factory):

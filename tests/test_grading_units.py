@@ -35,6 +35,30 @@ def test_timing_line_magics_run_their_statement_and_other_magics_are_named_not_d
     assert notes == ["'!pip install x' is not run when grading", "'%cd /' is not run when grading"]
 
 
+def test_only_lines_that_start_a_logical_line_are_magics_as_in_ipython():
+    """Black puts an operator first on a continuation line ('% (a, b)', '!= shape'); a
+    docstring may hold '%timeit'; IPython runs all of these as Python, and so must we.
+    Oracle: the same code run by plain Python."""
+    code = ('def f(a, shape):\n'
+            '    """Usage:\n    %timeit f(1, 2)\n    !ls\n    """\n'
+            '    message = ("%d of %d"\n               % (a, shape))\n'
+            '    if (a\n            != shape):\n        return message\n'
+            '    return "same" \\\n        % ()\n'
+            'x = f(1, 2)\n')
+    namespace, notes = run(code)
+    plain = {}
+    exec(code, plain)
+    assert namespace["x"] == plain["x"] == "1 of 2" and notes == []
+    assert namespace["f"].__doc__ == plain["f"].__doc__
+
+
+def test_help_requests_are_named_not_run_and_the_rest_of_the_cell_runs():
+    namespace, notes = run("import math\nmath.sqrt?\n?math.floor\nmath.pi??\ny = math.sqrt(4)")
+    assert namespace["y"] == 2.0
+    assert notes == ["'math.sqrt?' is not run when grading", "'?math.floor' is not run when grading",
+                     "'math.pi??' is not run when grading"]
+
+
 def test_an_unknown_cell_magic_is_skipped_and_said(tmp_path):
     namespace, notes = run("%%bash\necho hi")
     assert "bash" in notes[0] and "not run" in notes[0]
@@ -161,6 +185,23 @@ def test_a_students_exception_keeps_its_class_name_in_the_hidden_tests():
     assert type(StudentError.of("not a name!", "x")) is StudentError
 
 
+def test_a_students_exception_derived_from_a_builtin_one_is_caught_as_it_in_the_hidden_tests():
+    """``class TooManyChildren(ValueError)`` raised by student code: a test's ``except
+    ValueError`` catches it, as in one process, and its name is the student's.  Oracle: the
+    class hierarchy of the real exception."""
+    from course_rnn.grading.child import builtin_base
+    from course_rnn.grading.hidden import StudentError
+
+    class TooManyChildren(ValueError):
+        pass
+
+    assert builtin_base(TooManyChildren("x")) == "ValueError" and builtin_base(np.linalg.LinAlgError()) == "ValueError"
+    assert builtin_base(Exception("x")) is None
+    error = StudentError.of("TooManyChildren", "TooManyChildren: 5 children", (), builtin_base(TooManyChildren()))
+    assert isinstance(error, ValueError) and isinstance(error, StudentError) and type(error).__name__ == "TooManyChildren"
+    assert not isinstance(StudentError.of("TooManyChildren", "x"), ValueError)
+
+
 def test_a_refusal_to_grade_names_its_real_cause_and_its_fix(monkeypatch):
     """Installing bubblewrap is the advice only when it is missing; when it is there but
     cannot start (a container without namespaces), the refusal says that instead."""
@@ -179,3 +220,16 @@ def test_a_refusal_to_grade_names_its_real_cause_and_its_fix(monkeypatch):
     failing = str(sandbox.unavailable(sandbox.bwrap_problem()))
     assert "apt-get install" not in failing and "is installed but failed" in failing
     assert "No permissions to creating new namespace" in failing
+
+
+def test_static_check_of_complex_steps_spares_prose_and_a_students_own_finite_differences():
+    """A docstring that starts with 'complexity:' is not a complex dtype, and a cell that
+    writes its own numerical_gradient (finite differences, where the task asks for them)
+    means that one; the notebook's numerical_gradient called by name is still seen."""
+    prose = 'def f(x):\n    """complexity: O(T B H)."""\n    return x'
+    assert static_violations(prose, ["numerical_gradient"]) == []
+    for dtype in ('"complex"', '"complex128"', '"<c16"', '"c8"'):
+        assert static_violations(f"v = v.astype({dtype})", ["numerical_gradient"]), dtype
+    own = "def numerical_gradient(f, x, h=1e-5):\n    return (f(x + h) - f(x - h)) / (2 * h)\ng = numerical_gradient(f, 1.0)"
+    assert static_violations(own, ["numerical_gradient"]) == []
+    assert static_violations("g = numerical_gradient(f, 1.0)", ["numerical_gradient"])

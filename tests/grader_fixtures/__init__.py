@@ -462,6 +462,11 @@ def red_team(assignment, good, blank, first, add):
     # Correct code with habits of real students keeps every point.
     add("breakpoint_left_in", wrap_first_function(good, first, "breakpoint()\nimport pdb\npdb.set_trace()"),
         [GRADED], "full")
+    # Jupyter's display(), black's operator-first continuation lines, a help request and a
+    # timed statement: IPython runs all of it, so grading must too
+    habits = wrap_first_function(good, first, "display('checking my code')\n_msg = ('%d of %d'\n        % (1, 2))\n"
+                                              "_same = (1\n         != 2)")
+    add("jupyter_habits", free_cell(habits, "import math\nmath.sqrt?\n%time _t = math.sqrt(4)"), [GRADED], "full")
     timed = copy(good)
     for cell in solution_cells(timed):
         cell["source"] = "%%time\n" + source(cell)

@@ -190,6 +190,11 @@ class Grader:
         files.update({p.name: p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink() and not links})
         submitted = {p.name for p in folder.glob("*.ipynb")}
         notes, written, per_notebook = [], {}, {}
+        if not links:
+            own, skipped = _own_files(folder, set(files))
+            files.update(own)
+            if skipped:
+                notes.append((GRADED, f"not copied beside the notebook: {', '.join(skipped)[:300]}"))
         if links:
             notes.append((TAMPERED, f"the submission holds links or special files ({', '.join(links)[:200]}), "
                                     f"which are never followed; nothing was graded"))
@@ -371,6 +376,34 @@ def scores(course, assignment):
         except api.MissingEntry:
             return {}
         return {s.student.id: (s.score, s.max_score) for s in submissions}
+
+
+#: a submission's own files beside its notebook (a helper module, a small data file), as
+#: nbgrader copies them: regular files at the top of the folder, within these bounds
+OWN_FILES, OWN_FILE_BYTES, OWN_TOTAL_BYTES = 50, 16 * 2**20, 64 * 2**20
+
+
+def _own_files(folder, taken):
+    """``({name: path}, [skipped])``: the regular files a student put beside the notebook
+    (their helper module, say), which the code of the notebook may import or read, as under
+    nbgrader.  Notebooks, hidden files, folders, and names the release ships (its weights and
+    data come from the release, never the student) are not taken; neither is what goes past
+    the bounds above."""
+    import stat
+
+    own, skipped, total = {}, [], 0
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name in taken or name.startswith(".") or path.suffix == ".ipynb" or name == "timestamp.txt":
+            continue
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        if len(own) >= OWN_FILES or info.st_size > OWN_FILE_BYTES or total + info.st_size > OWN_TOTAL_BYTES:
+            skipped.append(name)
+            continue
+        own[name], total = path, total + info.st_size
+    return own, skipped
 
 
 def _links_and_special_files(folder):

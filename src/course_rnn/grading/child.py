@@ -38,6 +38,7 @@ import types
 OUTPUT_LIMIT = 20_000  # characters kept of each stream of one cell
 _GRADER_FILES = {os.path.abspath(__file__), os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py")}
 _MAGIC = re.compile(r"^(\s*)([%!].*)$", re.MULTILINE)
+_HELP = re.compile(r"^\s*(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")  # np.split?, ?np.split, np.split??
 
 
 class Capture(io.TextIOBase):
@@ -245,7 +246,61 @@ def python_source(cell_source):
             notes.append(f"{magic.strip()!r} is not run when grading")
         return f"{indent}pass  # not run when grading: {magic!r}"
 
-    return _MAGIC.sub(line, cell_source), notes
+    def help_line(text):
+        notes.append(f"{text.strip()!r} is not run when grading")
+        return f"{text[:len(text) - len(text.lstrip())]}pass  # not run when grading: {text.strip()!r}"
+
+    return _replace_at_logical_starts(cell_source, line, help_line), notes
+
+
+def _replace_at_logical_starts(source, magic, help_line):
+    """``source`` with each line that IPython reads as a magic, a shell escape or a help
+    request (``%time``, ``!ls``, ``np.split?``) replaced by ``magic(match)`` or
+    ``help_line(text)``, but only where a logical line starts, as IPython does: a
+    continuation line beginning with ``%`` or ``!=`` (black's style) or a line of a
+    multi-line string is Python.  Python's tokenizer reads the cell one line at a time and
+    tells where the logical lines start; past a line it cannot read, physical lines count."""
+    import tokenize
+
+    lines = source.splitlines(keepends=True)
+    out = list(lines)
+    state = {"depth": 0, "last": None, "next": 0}
+
+    def at_start(row):  # row: 0-based index of the line about to be read
+        last = state["last"]
+        return row == 0 or (state["depth"] == 0 and last is not None
+                            and last.type in (tokenize.NEWLINE, tokenize.NL) and last.end[0] == row)
+
+    def replace(row):
+        text = lines[row].rstrip("\r\n")
+        ending = lines[row][len(text):]
+        found = _MAGIC.match(text)
+        if found:
+            out[row] = magic(found) + ending
+        elif _HELP.match(text):
+            out[row] = help_line(text) + ending
+        return out[row]
+
+    def readline():
+        row = state["next"]
+        if row >= len(lines):
+            return ""
+        state["next"] = row + 1
+        return replace(row) if at_start(row) else lines[row]
+
+    try:
+        for token in tokenize.generate_tokens(readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                state["depth"] += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                state["depth"] = max(0, state["depth"] - 1)
+            if token.type not in (tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
+                state["last"] = token
+    except (tokenize.TokenError, SyntaxError):
+        pass  # the cell is not valid Python: running it will say where
+    for row in range(state["next"], len(lines)):
+        replace(row)
+    return "".join(out)
 
 
 def student_traceback(error):
@@ -260,6 +315,21 @@ def student_traceback(error):
                 lines.append(f"    {f.line.strip()}")
     lines.append(describe(error))
     return lines
+
+
+def builtin_base(error):
+    """The name of the nearest built-in exception class among the bases of ``error``'s class
+    (``ValueError`` for ``class TooManyChildren(ValueError)``), or None."""
+    import builtins
+
+    try:
+        for klass in type.__getattribute__(type(error), "__mro__"):
+            if getattr(builtins, getattr(klass, "__name__", ""), None) is klass and klass is not Exception \
+                    and issubclass(klass, Exception):
+                return klass.__name__
+    except BaseException:  # noqa: B036 -- a student's class must not break the report
+        pass
+    return None
 
 
 def describe(error):
@@ -278,7 +348,8 @@ class Child:
         self.wire, self.pid = wire, os.getpid()
         self.stream = sock.makefile("rwb")
         main = types.ModuleType("__main__")  # ``import __main__`` is the notebook, as in Jupyter
-        main.__dict__.update({"__builtins__": __builtins__, "get_ipython": lambda: _NoIPython()})
+        main.__dict__.update({"__builtins__": __builtins__, "get_ipython": lambda: _NoIPython(),
+                              "display": _display})
         sys.modules["__main__"] = main
         self.namespace = main.__dict__
         self.guard = Guard()
@@ -441,6 +512,7 @@ class Child:
         except BaseException as caught:  # noqa: B036 -- the student's error goes to the test
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
             return {"op": "result", "error": {"message": describe(caught), "type": type(caught).__name__,
+                                              "builtin": builtin_base(caught),
                                               "traceback": student_traceback(caught)}}, b""
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
@@ -466,6 +538,13 @@ def _hung_stub(name):
     hung.__course_rnn_hung__ = True
     hung.__name__ = hung.__qualname__ = name
     return hung
+
+
+def _display(*objects, **kwargs):
+    """Jupyter's ``display``, which a kernel puts in every notebook's namespace: the text of
+    each object, as a kernel shows it where nothing richer can be drawn."""
+    for item in objects:
+        print(repr(item))
 
 
 class _NoIPython:

@@ -36,7 +36,10 @@ class StudentError(Exception):
     ``except ValueError``.  Any other class (``Exception``, numpy's ``LinAlgError``, the
     student's own) keeps its name only: a subclass of this one called so, made here (the
     name is all the child sends, and the class always comes from this process), so that a
-    message built from ``type(error).__name__`` names what the student raised.
+    message built from ``type(error).__name__`` names what the student raised.  A student's
+    class derived from a built-in one (``class TooManyChildren(ValueError)``) keeps its name
+    and is an instance of that built-in class too (``builtin``: the nearest built-in class
+    the child found among its bases), as in one process.
     """
 
     def __init__(self, message, traceback_lines=()):
@@ -44,13 +47,20 @@ class StudentError(Exception):
         self.student_traceback = list(traceback_lines)
 
     @classmethod
-    def of(cls, type_name, message, traceback_lines=()):
+    def of(cls, type_name, message, traceback_lines=(), builtin_base=None):
         name = str(type_name)
-        builtin = getattr(builtins, name, None)
-        if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
+
+        def as_builtin(candidate):
+            builtin = getattr(builtins, str(candidate), None)
+            return builtin if isinstance(builtin, type) and issubclass(builtin, Exception) \
+                and builtin is not Exception else None
+
+        builtin, base = as_builtin(name), as_builtin(builtin_base)
+        if builtin is not None:
             cls = _AS_BUILTIN.setdefault(builtin, type(builtin.__name__, (StudentError, builtin), {}))
-        elif name.isidentifier() and (name in _NAMED or len(_NAMED) < 256):  # (a bound: names are student data)
-            cls = _NAMED.setdefault(name, type(name, (StudentError,), {"__module__": "__main__"}))
+        elif name.isidentifier() and ((name, base) in _NAMED or len(_NAMED) < 256):  # (a bound: names are student data)
+            cls = _NAMED.setdefault((name, base), type(name, (StudentError,) + ((base,) if base else ()),
+                                                       {"__module__": "__main__"}))
         return cls(message, traceback_lines)
 
 
@@ -83,7 +93,7 @@ class Proxy:
         if reply.get("error"):
             error = reply["error"]
             raise StudentError.of(error.get("type"), str(error.get("message", "error"))[:2000],
-                                  error.get("traceback", [])[-40:])
+                                  error.get("traceback", [])[-40:], error.get("builtin"))
         try:
             value = wire.decode(reply.get("value"), data)
             result, changed = value["value"], value["arguments"]
