@@ -17,7 +17,10 @@ instructor's solution.  ``expect: full`` means every test cell keeps full marks;
 ``expect: lose A, B`` means exactly the test cells A and B lose points and every other
 keeps full marks.  ``expect-status:`` lines are read by the grader's own tests, and so is
 ``expect-forbidden: A, B``: the solution cells (parts) whose forbidden tool the case uses,
-which course-rnn must see and zero (plain nbgrader enforces no tool).
+which course-rnn must see and zero (plain nbgrader enforces no tool), and so is
+``expect-withheld: A, B``: test cells that course-rnn may also take off because the case calls
+a package function the students' edition withholds (plain nbgrader runs with the full
+package; a student's own machine, like the sandbox, has only the students' edition).
 
 Submissions are built from the student release in ``exercises/`` (so locked and test cells
 are exactly what a student receives), graded in one ``nbgrader autograde`` run, and the
@@ -55,6 +58,7 @@ class Case:
     lose: frozenset              # test grade_ids that must lose points; empty: full marks
     statuses: list = field(default_factory=list)  # the `expect-status:` lines
     forbidden: frozenset = frozenset()             # the `expect-forbidden:` parts
+    withheld: frozenset = frozenset()              # the `expect-withheld:` tests
 
     @property
     def student(self):
@@ -93,12 +97,14 @@ def parse_case(assignment, path):
     statuses = [line.split(":", 1)[1].strip() for line in doc.splitlines() if line.startswith("expect-status:")]
     forbidden = frozenset(name.strip() for line in doc.splitlines() if line.startswith("expect-forbidden:")
                           for name in line.split(":", 1)[1].split(","))
+    withheld = frozenset(name.strip() for line in doc.splitlines() if line.startswith("expect-withheld:")
+                         for name in line.split(":", 1)[1].split(","))
     body = text[match.end():]
     parts = _CELL.split(body)
     cells = {parts[i]: parts[i + 1].strip("\n") + "\n" for i in range(1, len(parts), 2)}
     if not cells:
         raise ValueError(f"{path}: no '# %% <grade_id>' cell in the file")
-    return Case(assignment, path.stem, path, doc.splitlines()[0], cells, lose, statuses, forbidden)
+    return Case(assignment, path.stem, path, doc.splitlines()[0], cells, lose, statuses, forbidden, withheld)
 
 
 def _read(path):

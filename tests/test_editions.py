@@ -125,7 +125,9 @@ def test_every_solution_cell_declares_its_targets_and_each_is_a_function_of_the_
         grade_id = cell["metadata"]["nbgrader"]["grade_id"]
         targets = cell["metadata"].get("course_rnn", {}).get("targets")
         assert isinstance(targets, list), f"{grade_id}: no course_rnn.targets list in its metadata"
-        for name in targets:
+        equivalents = cell["metadata"]["course_rnn"].get("equivalents", [])
+        assert isinstance(equivalents, list) and not set(equivalents) & set(targets), grade_id
+        for name in targets + equivalents:
             module_file, qualname = editions.split_target(name, REPO / "src" / "course_rnn")
             node = editions.find_definition(ast.parse(module_file.read_text(encoding="utf-8")), qualname)
             assert node is not None, f"{grade_id}: {name} is not defined in {module_file}"
@@ -185,6 +187,9 @@ def test_declared_targets_lists_every_assignment_and_the_targets_the_issue_names
         short["a01_rnn_forward_bptt"]
     assert "beam_search" in short["a02_generation"]
     assert {"lstm_step_forward", "lstm_forward", "gru_step_forward_cho2014"} <= short["a03_lstm_gru"]
+    # the LSTM layer's hand-written BPTT in PyTorch is the answer of a03 Part C in other clothes
+    assert {"course_rnn.nn.lstm.LSTMLayer.forward", "course_rnn.nn.lstm.LSTMLayer.backward"} <= \
+        set(targets["a03_lstm_gru"])
     assert {"child_sum_node_forward", "nary_node_forward", "_tree_forward"} <= short["a05_tree_lstm"]
 
 

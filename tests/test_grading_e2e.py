@@ -100,9 +100,11 @@ def test_grading_every_catalogue_case_exits_zero(graded):
 def test_same_score_in_every_test_cell_as_plain_nbgrader(graded):
     assert set(graded.plain) == set(graded.ours)
     differ = []
+    withheld = {case.student: case.withheld for case in graded.cases}
     for student, cells in graded.plain.items():
         forbidden = set().union(*(fixtures.tests_of(graded.assignment, part)
                                   for part in forbidden_parts(graded.rows[student].reason)))
+        forbidden |= withheld.get(student, set())
         for name, (score, _) in cells.items():
             ours = graded.ours[student][name][0]
             if ours != score and not (name in forbidden and ours == 0):
@@ -129,7 +131,7 @@ def test_every_catalogue_case_loses_exactly_the_tests_its_author_expects(graded)
     for case in graded.cases:
         cells = graded.ours[case.student]
         lost = {name for name, (score, full) in cells.items() if score < full}
-        allowed = set(case.lose)
+        allowed = set(case.lose) | case.withheld
         for part in forbidden_parts(graded.rows[case.student].reason):
             allowed |= fixtures.tests_of(graded.assignment, part)
         if not case.lose <= lost <= allowed:

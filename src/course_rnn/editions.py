@@ -11,7 +11,10 @@ those functions keep their signature and docstring but have no body::
 
 Each assignment declares its *targets* once, in the metadata of its solution cells
 (``"course_rnn": {"targets": ["course_rnn.scratch.rnn.rnn_forward", ...]}``: module path and
-qualified name, methods as ``module.Class.method``).  An assignment is *released* after its due
+qualified name, methods as ``module.Class.method``), and beside them its *equivalents*
+(``"equivalents": [...]``): other code of the package that computes the same answer (the
+LSTM layer's hand-written backward in PyTorch for the numpy BPTT a03 asks for), withheld
+like the targets though no hidden test compares with it.  An assignment is *released* after its due
 date (``--released a01,a02``): its targets are then shown and shipped like any other code.
 """
 
@@ -43,12 +46,14 @@ def _cells(notebook):
 
 def declared_targets(course_dir=REPO):
     """``{assignment: [dotted target, ...]}`` read from ``course_dir/solutions/*/*.ipynb``, in the
-    order the solution cells declare them (every assignment, even one that declares none)."""
+    order the solution cells declare them, each cell's equivalents after its targets (every
+    assignment, even one that declares none)."""
     targets = {}
     for notebook in sorted(Path(course_dir, "solutions").glob("*/*.ipynb")):
         names = targets.setdefault(notebook.parent.name, [])
         for cell, _ in _cells(notebook):
-            for name in cell.get("metadata", {}).get("course_rnn", {}).get("targets", []):
+            declared = cell.get("metadata", {}).get("course_rnn", {})
+            for name in declared.get("targets", []) + declared.get("equivalents", []):
                 if name not in names:
                     names.append(name)
     return targets
