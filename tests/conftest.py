@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from course_rnn.bookbuild import clear_cache, record_digest, stale_cache
+from course_rnn.bookexec import execute_into_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -90,6 +91,7 @@ def built_book():
             digest, package_changed = stale_cache(ROOT, ROOT / "_build")
             if package_changed:
                 clear_cache(ROOT / "_build")
+            assert execute_into_cache(ROOT, ROOT / "_build") == 0, "a page of the book failed to execute"
             result = _build_book(ROOT, "--all")
             assert result.returncode == 0, (
                 f"jupyter-book build failed (exit {result.returncode}):\n"

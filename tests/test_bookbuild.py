@@ -2,6 +2,7 @@
 a page whose code changed is executed again, and a change of the package (which no page's
 code shows) clears the cache so that every page is executed again."""
 
+import json
 import shutil
 import time
 
@@ -10,6 +11,7 @@ import yaml
 
 from conftest import ROOT
 from course_rnn.bookbuild import STAMP, build_book, sources_digest, stale_cache
+from course_rnn.bookexec import TIMES
 
 _TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapter\n"
 _CHAPTER = """---
@@ -199,3 +201,74 @@ def test_only_never_cached_pages_import_the_grader_or_the_command_line():
         text = page.read_text(encoding="utf-8")
         if re.search(r"^\s*(from|import)\s+course_rnn\.(grading|cli)\b", text, re.M):
             assert re.search(r"^\s*execution_mode:\s*force\s*$", text, re.M), page.name
+
+
+_TWO_CHAPTERS_TOC = ("format: jb-book\nroot: book/intro\nchapters:\n"
+                     "  - file: book/first\n  - file: book/second\n")
+_MEETING = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Chapter {me}
+
+```{{code-cell}} ipython3
+import pathlib, time
+folder = pathlib.Path({folder!r})
+(folder / {me!r}).touch()
+for _ in range(600):          # up to 60 s for the other chapter's kernel to arrive
+    if (folder / {other!r}).exists():
+        break
+    time.sleep(0.1)
+{code}
+print("{me} met {other}" if (folder / {other!r}).exists() else "{me} ran alone")
+```
+"""
+
+
+def _two_chapter_book(tmp_path, second_code=""):
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "_toc.yml").write_text(_TWO_CHAPTERS_TOC)
+    (tmp_path / "book").mkdir()
+    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
+    (tmp_path / "book" / "intro.md").write_text("# A mini book\n\nTwo chapters follow.\n")
+    (tmp_path / "meet").mkdir()
+    for me, other, code in (("first", "second", ""), ("second", "first", second_code)):
+        (tmp_path / "book" / f"{me}.md").write_text(
+            _MEETING.format(me=me, other=other, folder=str(tmp_path / "meet"), code=code))
+
+
+@pytest.mark.slow
+def test_pages_are_executed_at_the_same_time_and_sphinx_executes_none_again(tmp_path, capfd):
+    """Two chapters whose kernels wait for each other: both see the other one (they ran at
+    once, on two workers), each page shows its output, and Sphinx took both from the cache."""
+    _two_chapter_book(tmp_path)
+    returncode = build_book(tmp_path)
+    output = capfd.readouterr()
+    text = output.out + output.err
+    assert returncode == 0, f"the mini book did not build:\n{text[-3000:]}"
+    for me, other in (("first", "second"), ("second", "first")):
+        html = (tmp_path / "_build" / "html" / "book" / f"{me}.html").read_text()
+        assert f"{me} met {other}" in html, f"{me} ran alone: the pages were not executed in parallel"
+    assert "Executing notebook" not in text, "Sphinx executed a page the pre-execution had cached"
+    assert text.count("Using cached notebook") == 2
+    times = json.loads((tmp_path / "_build" / TIMES).read_text())
+    assert set(times) == {"first.md", "second.md"}
+
+
+@pytest.mark.slow
+def test_a_page_that_fails_to_execute_is_named_and_fails_the_build(tmp_path, capfd):
+    _two_chapter_book(tmp_path, second_code="raise RuntimeError('deliberately broken chapter')")
+    returncode = build_book(tmp_path)
+    output = capfd.readouterr()
+    text = output.out + output.err
+    assert returncode != 0
+    assert "book/second.md failed to execute" in text and "deliberately broken chapter" in text
+    assert "book/first.md executed" in text, "the healthy page was not executed beside the broken one"
+    assert not (tmp_path / "_build" / "html").exists(), "a book was built although a page failed"

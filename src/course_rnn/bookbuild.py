@@ -39,7 +39,7 @@ from course_rnn import progress
 #: is never cached (``execution_mode: force``), so changing them re-executes nothing else
 WATCHED = ("src/course_rnn/**/*",)
 UNWATCHED = ("src/course_rnn/grading/", "src/course_rnn/cli.py", "src/course_rnn/editions.py",
-             "src/course_rnn/bookbuild.py")
+             "src/course_rnn/bookbuild.py", "src/course_rnn/bookexec.py")
 #: the released assignments, and the pages that read them
 RELEASES, RELEASE_PAGES = ("exercises/**/*", "book/*.md"), "book/assignments/"
 #: where the student edition is built (jupyter-book's --path-output, below the instructor's _build)
@@ -75,7 +75,11 @@ def stale_cache(repo, build_dir, patterns=WATCHED):
 
 
 def clear_cache(build_dir):
-    """Delete the executed notebooks and the stored digest (the next build executes all)."""
+    """Delete the executed notebooks and the stored digest (the next build executes all);
+    how long each page took is kept (:func:`course_rnn.bookexec.remember_times`)."""
+    from course_rnn.bookexec import remember_times
+
+    remember_times(build_dir)
     shutil.rmtree(Path(build_dir) / CACHE, ignore_errors=True)
     (Path(build_dir) / STAMP).unlink(missing_ok=True)
 
@@ -91,10 +95,14 @@ def build_book(repo, all_pages=False, path_output=None, patterns=WATCHED, extra_
 
     If the watched files changed since the last successful build (or ``all_pages``), the
     jupyter-cache is deleted and the build is run with ``--all``: every page is executed.
-    Otherwise pages whose code did not change come from the cache.  The digest is stored
-    only after a build that succeeded, so a failed build is never taken as up to date.
-    ``path_output`` is jupyter-book's ``--path-output`` (the folder that gets ``_build``).
+    Otherwise pages whose code did not change come from the cache.  The pages to execute
+    are executed first, one kernel per core (:mod:`course_rnn.bookexec`), so that Sphinx
+    finds them all in the cache.  The digest is stored only after a build that succeeded,
+    so a failed build is never taken as up to date.  ``path_output`` is jupyter-book's
+    ``--path-output`` (the folder that gets ``_build``).
     """
+    from course_rnn.bookexec import execute_into_cache
+
     repo = Path(repo).resolve()
     build_dir = (Path(path_output).resolve() if path_output else repo) / "_build"
     digest, stale = stale_cache(repo, build_dir, patterns)
@@ -103,6 +111,9 @@ def build_book(repo, all_pages=False, path_output=None, patterns=WATCHED, extra_
             print("course-rnn: the package or a released notebook changed since the last build: "
                   "executing every page again", flush=True)
         clear_cache(build_dir)
+    if execute_into_cache(repo, build_dir):
+        print("course-rnn: error: a page failed to execute (above); the book was not built", file=sys.stderr)
+        return 1
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(repo),
                "--warningiserror", "--keep-going", *extra_args]
     if stale or all_pages:
@@ -253,17 +264,23 @@ def _assignment_pages_if_released_changed(app, env, added, changed, removed):
     return sorted(d for d in env.found_docs if d.startswith(RELEASE_PAGES) and d not in added | changed)
 
 
+def kernel_environment():
+    """What the kernels that execute the chapters inherit: no progress bars (bars are for
+    people running the code; in the book they would be grey boxes), and one BLAS thread per
+    kernel unless the caller chose otherwise (several threads spin against each other on a
+    small machine: one L-BFGS fit took 21.8 CPU s with them, 0.8 s without)."""
+    environment = {progress.SWITCH: "1"}
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        environment[name] = os.environ.get(name, "1")
+    return environment
+
+
 def setup(app):
     """Sphinx extension (``sphinx: extra_extensions`` in ``_config.yml``): assignment pages
     read again when a release changed; each script once per page; in the student edition
     (``course_rnn_edition = "student"``), no code of an unreleased assignment's targets."""
-    # no progress bars in the executed pages: the kernels that run the chapters inherit
-    # TQDM_DISABLE=1 (bars are for people running the code; in the book, grey boxes)
-    os.environ[progress.SWITCH] = "1"
-    # one BLAS thread per kernel: several threads spin against each other on a small machine
-    # (one L-BFGS fit took 21.8 CPU s with them, 0.8 s without)
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
+    # the kernels that execute the chapters inherit this process's environment
+    os.environ.update(kernel_environment())
     app.add_config_value("course_rnn_edition", "instructor", "env")
     app.add_config_value("course_rnn_released", [], "env")
     app.add_directive("literalinclude", WithheldLiteralInclude, override=True)

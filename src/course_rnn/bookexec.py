@@ -1,0 +1,160 @@
+"""Executing the book's pages into its jupyter-cache several at a time, before Sphinx reads them.
+
+jupyter-book executes a page when Sphinx reads it, one page after another.  Every chapter's
+kernel runs one BLAS thread (:func:`course_rnn.bookbuild.setup`), so on a machine with two
+cores half of it idles through a build of half an hour.  :func:`execute_into_cache` runs
+the pages that are not in the cache yet in parallel kernels and stores each executed
+notebook in the cache exactly as myst-nb would (the same reader, the same hash of its code
+cells); Sphinx then finds every page there and executes nothing again.
+
+A page that fails here is reported with its traceback and fails the build, as it would in
+Sphinx.  Pages that myst-nb must always execute (``execution_mode: force`` in their front
+matter, the assignment pages) are left to Sphinx.
+"""
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from pathlib import Path
+
+import yaml
+
+#: seconds each page took to execute in earlier builds, beside the cache (kept when the
+#: cache is cleared): the longest pages start first
+TIMES = "page-seconds.json"
+
+
+def _toc_pages(repo):
+    """The source files of the pages listed in ``_toc.yml``, in the order they are listed."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    site_map = parse_toc_yaml(Path(repo) / "_toc.yml")
+    pages = []
+    for docname in site_map:
+        for suffix in (".md", ".ipynb"):
+            path = Path(repo) / f"{docname}{suffix}"
+            if path.is_file():
+                pages.append(path)
+                break
+    return pages
+
+
+def _config(repo):
+    """The book's ``_config.yml`` as a dictionary."""
+    return yaml.safe_load((Path(repo) / "_config.yml").read_text(encoding="utf-8")) or {}
+
+
+def read_page(path, extensions=()):
+    """A MyST Markdown page as myst-nb reads it for Sphinx (None if it is not a notebook)."""
+    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    text = Path(path).read_text(encoding="utf-8")
+    if Path(path).suffix != ".md" or not is_myst_markdown_notebook(text):
+        return None
+    return read_myst_markdown_notebook(text, config=MdParserConfig(enable_extensions=set(extensions)),
+                                       add_source_map=True, path=str(path))
+
+
+def _cached_mode(notebook):
+    """True if myst-nb would take this page from the cache (not forced, and it has code)."""
+    mode = notebook.metadata.get("mystnb", {}).get("execution_mode", "cache")
+    return mode == "cache" and any(cell.cell_type == "code" for cell in notebook.cells)
+
+
+def _execute(path, notebook, timeout, environment):
+    """Run in a worker process: execute one page in its folder; ``(notebook, seconds, error)``."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    os.environ.update(environment)
+    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout,
+                                 allow_errors=False, meta_override=True)
+    return notebook, result.time, (result.exc_string if result.err is not None else None)
+
+
+def _load_times(build_dir):
+    try:
+        return json.loads((Path(build_dir) / TIMES).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def remember_times(build_dir):
+    """Copy each cached page's execution time into ``page-seconds.json`` (called before the
+    cache is cleared, so the next build still knows which pages are long)."""
+    from jupyter_cache import get_cache
+
+    cache_path = Path(build_dir) / ".jupyter_cache"
+    if not cache_path.is_dir():
+        return
+    times = _load_times(build_dir)
+    for record in get_cache(cache_path).list_cache_records():
+        seconds = (record.data or {}).get("execution_seconds")
+        if record.uri and seconds:
+            times[Path(record.uri).name] = round(float(seconds), 1)
+    (Path(build_dir) / TIMES).write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+
+
+def execute_into_cache(repo, build_dir, workers=None, out=None):
+    """Execute every page of the book that is not in ``build_dir``'s jupyter-cache, ``workers``
+    kernels at a time (default: one per core), longest first; store each in the cache.
+
+    Returns the number of pages that failed (0: every page is in the cache)."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    from course_rnn.bookbuild import kernel_environment
+
+    repo, build_dir, out = Path(repo).resolve(), Path(build_dir), out or sys.stdout
+    config = _config(repo)
+    execute = config.get("execute", {})
+    if execute.get("execute_notebooks", "cache") != "cache":
+        return 0
+    extensions = config.get("parse", {}).get("myst_enable_extensions", ())
+    cache = get_cache(build_dir / ".jupyter_cache")
+    todo = []
+    for path in _toc_pages(repo):
+        notebook = read_page(path, extensions)
+        if notebook is None or not _cached_mode(notebook):
+            continue
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            todo.append((path, notebook))
+    if not todo:
+        return 0
+    times = _load_times(build_dir)
+    todo.sort(key=lambda item: -times.get(item[0].name, 0.0))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    timeout = execute.get("timeout", 30)
+    print(f"course-rnn: executing {len(todo)} pages, {workers} at a time", file=out, flush=True)
+    failures, started = 0, time.monotonic()
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        running = {pool.submit(_execute, str(path), notebook, timeout, kernel_environment()): path
+                   for path, notebook in todo}
+        done_count = 0
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                path = running.pop(future)
+                done_count += 1
+                where = path.relative_to(repo)
+                try:
+                    notebook, seconds, error = future.result()
+                except Exception as exc:  # the worker itself died
+                    notebook, seconds, error = None, 0.0, f"{type(exc).__name__}: {exc}"
+                if error is not None:
+                    failures += 1
+                    print(f"course-rnn: error: {where} failed to execute:\n{error}", file=out, flush=True)
+                    continue
+                cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path),
+                                                          data={"execution_seconds": seconds}),
+                                            check_validity=False, overwrite=True)
+                times[path.name] = round(seconds, 1)
+                print(f"course-rnn: [{done_count}/{len(todo)}] {where} executed in {seconds:.0f} s "
+                      f"({time.monotonic() - started:.0f} s since the start)", file=out, flush=True)
+    (build_dir / TIMES).write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+    return failures
