@@ -224,11 +224,12 @@ BUSY = ("a01_rnn_forward_bptt", "a04_sequence_tasks")  # the cheapest, and the o
 
 
 def busy_cases(assignment, cases):
-    """a01: its whole catalogue; a04 (a tagger trained per submission, 4 minutes of the
-    suite for all of it): its correct cases and the first two with a bug."""
-    if assignment != "a04_sequence_tasks":
-        return cases
-    return [c for c in cases if not c.lose] + [c for c in cases if c.lose][:2]
+    """The correct cases (they must keep every point however slow the machine) and, on a01,
+    the first four with a bug (they must lose no more than they lose on an idle machine).
+    a04 trains a tagger in each submission: its correct cases only (with its whole
+    catalogue, two burners and two workers held both cores for four minutes of the suite)."""
+    buggy = [c for c in cases if c.lose]
+    return [c for c in cases if not c.lose] + (buggy[:4] if assignment != "a04_sequence_tasks" else [])
 
 
 def test_a_busy_machine_gives_the_same_grades(graded, tmp_path):
