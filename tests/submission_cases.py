@@ -1,4 +1,4 @@
-"""The catalogue of hand-written student submissions, and grading it with plain nbgrader.
+"""The catalogue of hand-written student submissions, and grading it by nbgrader's rule.
 
 A case is a file ``tests/submissions/<assignment>/<case>.py`` written as a student would::
 
@@ -23,8 +23,10 @@ a package function the students' edition withholds (plain nbgrader runs with the
 package; a student's own machine, like the sandbox, has only the students' edition).
 
 Submissions are built from the student release in ``exercises/`` (so locked and test cells
-are exactly what a student receives), graded in one ``nbgrader autograde`` run, and the
-scores read back from nbgrader's gradebook.
+are exactly what a student receives) and scored by nbgrader's rule in IPython
+(:func:`graded_by_oracle`); the solved, untouched and half-done releases are also graded by
+one plain ``nbgrader autograde`` run (:func:`graded_by_nbgrader`), the scores read back from
+nbgrader's gradebook, and the two must agree.
 """
 
 import json
@@ -218,29 +220,51 @@ def autograde_scores(course_dir, assignment):
 
 
 def graded_by_nbgrader(tmp_path_factory, assignment):
-    """Every catalogue case of ``assignment``, with the solved release ("reference"), the
-    untouched release ("untouched") and the release with its first part left blank
-    ("first_blank"), graded in one plain ``nbgrader autograde`` run, once per test session
-    (the pytest-xdist workers share it).  ``.scores`` is ``{student: {grade_id: (score, max)}}``,
-    ``.seconds`` the run's wall-clock time, ``.cpu_seconds`` the CPU time of nbgrader and its
-    kernels (what a busy machine does not change), ``.submissions`` how many it graded."""
+    """The solved release ("reference"), the untouched release ("untouched") and the release
+    with its first part left blank ("first_blank") of ``assignment``, graded in one plain
+    ``nbgrader autograde`` run, once per test session (the pytest-xdist workers share it).
+    ``.scores`` is ``{student: {grade_id: (score, max)}}``, ``.seconds`` the run's wall-clock
+    time, ``.cpu_seconds`` the CPU time of nbgrader and its kernels (what a busy machine does
+    not change), ``.submissions`` how many it graded."""
     import grader_fixtures as fixtures
 
     def run(folder):
         fixtures.write_trio(folder, assignment)
-        cases = load_cases(assignment) if (CATALOGUE / assignment).is_dir() else []
-        write_submissions(folder, assignment, cases)
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         scores = autograde_scores(folder, assignment)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)  # nbgrader, and the kernels it reaped
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return {"scores": scores, "seconds": time.perf_counter() - start, "cpu_seconds": cpu,
-                "submissions": len(cases) + 3}
+                "submissions": len(fixtures.TRIO)}
 
     _, value = fixtures.shared_once(tmp_path_factory, f"plain-{assignment}", run)
     scores = {student: {g: tuple(pair) for g, pair in cells.items()} for student, cells in value["scores"].items()}
     return SimpleNamespace(assignment=assignment, scores=scores, seconds=value["seconds"],
                            cpu_seconds=value["cpu_seconds"], submissions=value["submissions"])
+
+
+def graded_by_oracle(tmp_path_factory, assignment):
+    """The trio and every catalogue case of ``assignment`` scored by nbgrader's rule in IPython
+    (``tests/ipython_oracle.py``: the instructor's test and locked cells restored, every cell
+    run in order, a test cell scores if it raised nothing), once per test session.  Plain
+    ``nbgrader autograde`` took a kernel per notebook, 3,200 s of the suite for the five
+    catalogues; the oracle imports once and forks, and test_submissions.py checks that it
+    gives the trio exactly what plain nbgrader gives it.  ``.scores`` as above."""
+    import grader_fixtures as fixtures
+
+    def run(folder):
+        fixtures.write_trio(folder, assignment)
+        write_submissions(folder, assignment, load_cases(assignment) if (CATALOGUE / assignment).is_dir() else [])
+        done = subprocess.run([sys.executable, str(Path(__file__).with_name("ipython_oracle.py")), str(folder),
+                               assignment], capture_output=True, text=True, timeout=7200)
+        if done.returncode != 0:
+            raise RuntimeError(f"the IPython oracle failed on {assignment} (exit {done.returncode}):\n"
+                               f"{done.stderr[-3000:]}")
+        return {"scores": json.loads(done.stdout)}
+
+    _, value = fixtures.shared_once(tmp_path_factory, f"oracle-{assignment}", run)
+    scores = {student: {g: tuple(pair) for g, pair in cells.items()} for student, cells in value["scores"].items()}
+    return SimpleNamespace(assignment=assignment, scores=scores)
 
 
 def assert_case(case, scores):

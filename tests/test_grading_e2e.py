@@ -1,13 +1,15 @@
-"""End to end on every assignment: ``course-rnn grade`` agrees with plain nbgrader and
+"""End to end on every assignment: ``course-rnn grade`` agrees with nbgrader's rule and
 with the authors of the hand-written submissions, and ``export`` writes nbgrader's CSV.
 
 Two independent oracles:
 
-- plain ``nbgrader autograde`` (hidden tests in the student's kernel) on the solved
-  release, the untouched release, the release with only its first part left blank, and
-  every catalogue case (the run tests/test_submissions.py checks): every test cell must get
-  the same score from both graders, except the tests of a part whose forbidden tool the
-  sandboxed grader saw used (it says so; plain nbgrader cannot see it);
+- nbgrader's rule (hidden tests in the student's namespace, a test cell scoring if it raises
+  nothing), applied by the IPython oracle of tests/ipython_oracle.py to the solved release,
+  the untouched release, the release with only its first part left blank, and every
+  catalogue case (tests/test_submissions.py checks it against plain ``nbgrader autograde``
+  on the first three): every test cell must get the same score from both, except the tests
+  of a part whose forbidden tool the sandboxed grader saw used (it says so; nbgrader cannot
+  see it);
 - the catalogue ``tests/submissions/<assignment>/*.py``, whose authors wrote which test
   cells each submission must lose (``expect:``) and, for some, its status
   (``expect-status:``).
@@ -27,7 +29,7 @@ from types import SimpleNamespace
 import pytest
 
 import grader_fixtures as fixtures
-from submission_cases import CATALOGUE, graded_by_nbgrader, load_cases, write_submissions
+from submission_cases import CATALOGUE, graded_by_oracle, load_cases, write_submissions
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +70,7 @@ def repo_outputs():
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     """The trio and every catalogue case of one assignment, graded by course-rnn, and the
-    same submissions graded by plain nbgrader (shared with tests/test_submissions.py)."""
+    same submissions scored by the IPython oracle (shared with tests/test_submissions.py)."""
     assignment = request.param
 
     def run(folder):
@@ -87,7 +89,7 @@ def graded(request, tmp_path_factory):
     for line in result["stdout"].splitlines():
         student, status, score, reason = line.split("\t")
         rows[student] = SimpleNamespace(status=status, score=score, reason=reason)
-    plain = graded_by_nbgrader(tmp_path_factory, assignment).scores
+    plain = graded_by_oracle(tmp_path_factory, assignment).scores
     return SimpleNamespace(assignment=assignment, folder=folder, rows=rows, cases=cases_of(assignment),
                            plain=plain, **result)
 
@@ -97,7 +99,7 @@ def test_grading_every_catalogue_case_exits_zero(graded):
     assert set(graded.rows) == set(TRIO) | {c.student for c in graded.cases}
 
 
-def test_same_score_in_every_test_cell_as_plain_nbgrader(graded):
+def test_same_score_in_every_test_cell_as_nbgrader_would_give(graded):
     assert set(graded.plain) == set(graded.ours)
     differ = []
     withheld = {case.student: case.withheld for case in graded.cases}
