@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from grader_fixtures import meta as _nbgrader, source as _source
+
 REPO = Path(__file__).resolve().parents[1]
 #: imported once before forking: what the notebooks and their hidden tests import
 PRELOAD = ("numpy", "scipy.stats", "torch", "torch.nn", "course_rnn.scratch", "course_rnn.sampling",
@@ -32,14 +34,6 @@ PRELOAD = ("numpy", "scipy.stats", "torch", "torch.nn", "course_rnn.scratch", "c
 #: nbgrader's cell time limit in the course (``--Execute.timeout=300``); the oracle allows a
 #: whole submission ten such cells' worth of wall clock before it gives up on it
 SUBMISSION_SECONDS = 3000
-
-
-def _nbgrader(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _source(cell):
-    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
 
 
 def instructor_cells(assignment):

@@ -14,7 +14,7 @@ from course_rnn.bookbuild import STAMP, build_book, sources_digest, stale_cache
 from course_rnn.bookexec import TIMES
 
 _TOC = "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapter\n"
-_CHAPTER = """---
+_FRONT_MATTER = """---
 jupytext:
   text_representation:
     extension: .md
@@ -24,7 +24,8 @@ kernelspec:
   language: python
   name: python3
 ---
-
+"""
+_CHAPTER = _FRONT_MATTER + """
 # A chapter
 
 ```{{code-cell}} ipython3
@@ -33,6 +34,15 @@ with open({log!r}, "a") as log:
 print({mark!r})
 ```
 """
+
+
+def _mini_book(folder, toc, intro):
+    """A book in ``folder`` with the course's _config.yml and bibliography, ``toc`` and an intro."""
+    shutil.copy(ROOT / "_config.yml", folder / "_config.yml")
+    (folder / "_toc.yml").write_text(toc)
+    (folder / "book").mkdir()
+    shutil.copy(ROOT / "book" / "references.bib", folder / "book" / "references.bib")
+    (folder / "book" / "intro.md").write_text(f"# A mini book\n\n{intro}\n")
 
 
 def _package(repo, text):
@@ -76,11 +86,7 @@ def test_rebuild_executes_only_what_changed_and_a_package_change_executes_all(tm
     unchanged (reuses the cache), with an edited cell (executes), with a changed package
     module and the chapter unchanged (executes).  The chapter's cell appends a line to a log
     each time it runs."""
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "_toc.yml").write_text(_TOC)
-    (tmp_path / "book").mkdir()
-    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
-    (tmp_path / "book" / "intro.md").write_text("# A mini book\n\nOne chapter follows.\n")
+    _mini_book(tmp_path, _TOC, "One chapter follows.")
     chapter = tmp_path / "book" / "chapter.md"
     log = tmp_path / "executions.log"
     _package(tmp_path, "A = 1\n")
@@ -205,17 +211,7 @@ def test_only_never_cached_pages_import_the_grader_or_the_command_line():
 
 _TWO_CHAPTERS_TOC = ("format: jb-book\nroot: book/intro\nchapters:\n"
                      "  - file: book/first\n  - file: book/second\n")
-_MEETING = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+_MEETING = _FRONT_MATTER + """
 # Chapter {me}
 
 ```{{code-cell}} ipython3
@@ -233,11 +229,7 @@ print("{me} met {other}" if (folder / {other!r}).exists() else "{me} ran alone")
 
 
 def _two_chapter_book(tmp_path, second_code=""):
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "_toc.yml").write_text(_TWO_CHAPTERS_TOC)
-    (tmp_path / "book").mkdir()
-    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
-    (tmp_path / "book" / "intro.md").write_text("# A mini book\n\nTwo chapters follow.\n")
+    _mini_book(tmp_path, _TWO_CHAPTERS_TOC, "Two chapters follow.")
     (tmp_path / "meet").mkdir()
     for me, other, code in (("first", "second", ""), ("second", "first", second_code)):
         (tmp_path / "book" / f"{me}.md").write_text(

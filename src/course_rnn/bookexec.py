@@ -28,18 +28,11 @@ TIMES = "page-seconds.json"
 
 
 def _toc_pages(repo):
-    """The source files of the pages listed in ``_toc.yml``, in the order they are listed."""
+    """The MyST Markdown sources of the pages listed in ``_toc.yml``, in the order listed."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
-    site_map = parse_toc_yaml(Path(repo) / "_toc.yml")
-    pages = []
-    for docname in site_map:
-        for suffix in (".md", ".ipynb"):
-            path = Path(repo) / f"{docname}{suffix}"
-            if path.is_file():
-                pages.append(path)
-                break
-    return pages
+    pages = (Path(repo) / f"{docname}.md" for docname in parse_toc_yaml(Path(repo) / "_toc.yml"))
+    return [path for path in pages if path.is_file()]
 
 
 def _config(repo):
@@ -53,7 +46,7 @@ def read_page(path, extensions=()):
     from myst_parser.config.main import MdParserConfig
 
     text = Path(path).read_text(encoding="utf-8")
-    if Path(path).suffix != ".md" or not is_myst_markdown_notebook(text):
+    if not is_myst_markdown_notebook(text):
         return None
     return read_myst_markdown_notebook(text, config=MdParserConfig(enable_extensions=set(extensions)),
                                        add_source_map=True, path=str(path))
