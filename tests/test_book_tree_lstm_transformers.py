@@ -50,7 +50,7 @@ def test_tree_lstm_checks_agree_with_autograd_and_lstmcell_to_rounding(built_boo
 def test_tree_lstm_beats_the_lstm_on_listops_and_the_papers_numbers_are_quoted(built_book):
     page = _page(built_book, "tree_lstm")
     text = _text(page)
-    match = re.search(r"test accuracy after 12 CPU seconds: Tree-LSTM ([0-9.]+)%, LSTM ([0-9.]+)%", text)
+    match = re.search(r"test accuracy after [0-9,]+ training expressions: Tree-LSTM ([0-9.]+)%, LSTM ([0-9.]+)%", text)
     assert match, "the experiment's result line is missing"
     tree, lstm = float(match[1]), float(match[2])
     assert 10 < lstm < tree <= 100 and tree > lstm + 5
@@ -76,9 +76,8 @@ def test_transformer_page_measures_both_models_and_checks_attention_by_hand(buil
         assert float(loss) > 1.0, f"the {name}'s loss is implausibly low for seconds of training"
     winner = re.search(r"The (LSTM|transformer) is ahead by", text)[1]
     assert float(finals[winner]) == min(map(float, finals.values())), "the prose names the wrong winner"
-    # whether the budget (CPU seconds) lets a model beat the bigram depends on the machine's
-    # speed (the better one reached 2.500 against 2.454 in one loaded build): the page says
-    # which do, from the numbers, and that is what is checked
+    # whether a model beats the bigram depends on the length of training and the learning
+    # rates: the page says which do, from the numbers, and that is what is checked
     below = [name for name, loss in finals.items() if float(loss) < bigram]
     expected = {2: "both are below it", 1: f"only the {below[0] if below else ''} is below it", 0: "neither"}
     assert expected[len(below)] in text, "the prose misstates which models beat the bigram"

@@ -2,6 +2,9 @@
 learning-curve recorder used by the transformer and Tree-LSTM chapters."""
 
 import itertools
+import math
+import multiprocessing
+import time
 import warnings
 
 import numpy as np
@@ -10,6 +13,7 @@ import torch
 
 from course_rnn.budget import CPUBudget
 from course_rnn.curves import CurveRecorder
+from course_rnn.experiments.lm_compare import train_for_steps
 from course_rnn.lm_windows import RandomWindows, WindowLanguageModeling, fixed_windows, windows_at
 from course_rnn.models import CharLM
 from course_rnn.sampling import TorchStepper
@@ -169,3 +173,57 @@ def test_budgeted_fit_with_the_window_task_trains_both_kinds_of_model():
                       epochs=None, max_steps=10**6, progress=False, callbacks=[budget, curve])
         curve.finish(history)
         assert curve.points[-1]["loss"] < 0.5 * curve.points[0]["loss"]
+
+
+def test_curve_recorder_on_a_step_schedule_records_every_k_steps_and_the_cpu_seconds():
+    clock = _FakeClock()
+    budget = CPUBudget(math.inf, clock=clock)
+    model = torch.nn.Linear(1, 1)
+    curve = CurveRecorder(budget, model, lambda: {"loss": 0.0}, every_steps=4, samples_per_step=3).start()
+
+    class History:
+        step = 0
+
+    for _ in range(10):
+        clock.now += 0.5
+        History.step += 1
+        curve("step", History)
+    curve.finish(History)
+    assert [p["step"] for p in curve.points] == [0, 4, 8, 10]
+    assert [p["seconds"] for p in curve.points] == [0.0, 2.0, 4.0, 5.0]
+    assert [p["samples"] for p in curve.points] == [0, 12, 24, 30]
+    with pytest.raises(ValueError, match="one schedule"):
+        CurveRecorder(budget, model, lambda: {}, every=1.0, every_steps=2)
+    with pytest.raises(ValueError, match="one schedule"):
+        CurveRecorder(budget, model, lambda: {})
+
+
+def test_a_run_of_a_fixed_number_of_steps_gives_the_same_curve_however_busy_the_machine():
+    """The book's comparison (train_for_steps) depends on the seed, not on the CPU time: two
+    runs from one seed give the same losses, a burner process on the other core or not."""
+    ids = torch.tensor([0, 1, 2, 3, 4, 3, 2, 1] * 200)
+    val = fixed_windows(ids, 16, 8, n_batches=4)
+
+    def run():
+        torch.manual_seed(3)
+        curve = train_for_steps(CharLM(5, hidden_size=16), ids, val, 1e-2, 30, 16, 8, seed=3, every=10)
+        return curve.points
+
+    quiet = run()
+    burner = multiprocessing.get_context("spawn").Process(target=_burn, args=(20.0,), daemon=True)
+    burner.start()
+    try:
+        busy = run()
+    finally:
+        burner.terminate()
+    assert [p["step"] for p in quiet] == [0, 10, 20, 30]
+    assert [p["samples"] for p in quiet] == [0, 1280, 2560, 3840]
+    assert [p["loss"] for p in busy] == [p["loss"] for p in quiet]
+    assert quiet[-1]["loss"] < 0.7 * quiet[0]["loss"]
+    assert all(b["seconds"] > a["seconds"] for a, b in zip(quiet, quiet[1:]))
+
+
+def _burn(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass

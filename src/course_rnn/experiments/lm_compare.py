@@ -1,4 +1,4 @@
-r"""Comparing language models on windows of a text at equal compute (book/transformers.md).
+r"""Comparing language models on windows of a text, at equal data and compute (book/transformers.md).
 
 - :func:`count_lm_loss`: the loss of a count unigram or bigram model with add-alpha
   smoothing on the targets of the same validation windows the networks are scored on,
@@ -6,11 +6,14 @@ r"""Comparing language models on windows of a text at equal compute (book/transf
   beat to have learned anything beyond character frequencies and pairs;
 - :func:`fused_char_lm`: the course's :class:`~course_rnn.models.CharLM` with PyTorch's fused
   LSTM layer (the same function as ``course_rnn.nn.LSTM``, many times faster on a CPU);
-- :func:`train_for_budget`: train on random windows for a budget of CPU seconds and record
-  the validation curve;
-- :func:`pick_learning_rate`: a short budgeted run per learning rate, the one with the lowest
+- :func:`train_for_steps`: train on random windows for a number of optimizer steps and
+  record the validation curve against the steps, the characters seen and the CPU seconds
+  used (the curve is the same on any machine; only its seconds depend on the machine);
+- :func:`pick_learning_rate`: a short run per learning rate, the one with the lowest
   validation loss wins.
 """
+
+import math
 
 import numpy as np
 import torch
@@ -53,30 +56,31 @@ def fused_char_lm(V, hidden_size, forget_bias=1.0):
     return model
 
 
-def train_for_budget(model, train_ids, val_batches, lr, seconds, T, B, seed=0, every=None):
-    """Train ``model`` with Adam (gradient norm clipped at 1) on random windows of
-    ``train_ids`` for ``seconds`` CPU seconds; evaluate on ``val_batches`` at the start,
-    every ``every`` seconds (default: a tenth of the budget) and at the end.  Returns the
-    :class:`~course_rnn.curves.CurveRecorder`, whose ``points`` hold the curve."""
+def train_for_steps(model, train_ids, val_batches, lr, steps, T, B, seed=0, every=None):
+    """Train ``model`` with Adam (gradient norm clipped at 1) on ``steps`` batches of random
+    windows of ``train_ids``; evaluate on ``val_batches`` at the start, every ``every`` steps
+    (default: a tenth of them) and at the end, and measure the CPU seconds of training
+    (evaluation not counted).  Returns the :class:`~course_rnn.curves.CurveRecorder`,
+    whose ``points`` hold the curve."""
     task = WindowLanguageModeling()
     seed_everything(seed)
-    budget = CPUBudget(seconds)
-    curve = CurveRecorder(budget, model, lambda: evaluate(model, val_batches, task=task),
-                          every=every or seconds / 10, samples_per_step=B * T).start()
-    history = fit(model, RandomWindows(train_ids, T, B, seed=seed).epoch(100), task=task, lr=lr,
-                  clip=1.0, epochs=None, max_steps=10**9, progress=False, callbacks=[budget, curve])
+    clock = CPUBudget(math.inf)
+    curve = CurveRecorder(clock, model, lambda: evaluate(model, val_batches, task=task),
+                          every_steps=every or max(1, steps // 10), samples_per_step=B * T).start()
+    history = fit(model, RandomWindows(train_ids, T, B, seed=seed).epoch(steps), task=task, lr=lr,
+                  clip=1.0, epochs=None, max_steps=steps, progress=False, callbacks=[curve])
     curve.finish(history)
     return curve
 
 
-def pick_learning_rate(make_model, lrs, train_ids, val_batches, seconds, T, B, seed=0):
-    """Train a fresh ``make_model()`` for ``seconds`` CPU seconds at each learning rate of
-    ``lrs``; return the one with the lowest final validation loss on ``val_batches`` and a
-    dict of every rate's loss."""
+def pick_learning_rate(make_model, lrs, train_ids, val_batches, steps, T, B, seed=0):
+    """Train a fresh ``make_model()`` for ``steps`` steps at each learning rate of ``lrs``;
+    return the one with the lowest final validation loss on ``val_batches`` and a dict of
+    every rate's loss."""
     losses = {}
     for lr in lrs:
         torch.manual_seed(seed)
-        curve = train_for_budget(make_model(), train_ids, val_batches, lr, seconds, T, B, seed=seed,
-                                 every=seconds)
+        curve = train_for_steps(make_model(), train_ids, val_batches, lr, steps, T, B, seed=seed,
+                                every=steps)
         losses[lr] = curve.points[-1]["loss"]
     return min(losses, key=losses.get), losses
