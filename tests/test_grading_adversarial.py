@@ -48,12 +48,28 @@ SANDBOX_KINDS = {
     "recursion_limit_caught", "parser_recursion"}
 assert SANDBOX_KINDS <= set(KIND_NAMES), SANDBOX_KINDS - set(KIND_NAMES)
 SANDBOX_KINDS_SKIPPED_ON = {"a02_generation", "a04_sequence_tasks", "a05_tree_lstm"}
+#: Beyond a01, only the kinds whose outcome depends on the assignment's own rules and
+#: functions are graded: the solved, untouched and half-done releases, a forbidden tool used
+#: plainly in each part that forbids one, the reference's source copied, objects that lie to
+#: the assignment's checks, and a hang in its first function (and, on a03, the sandbox's
+#: kinds with torch loaded, and the kinds a01 has no tool for).  The ways round a guard (a
+#: callable instance, a forged mark, the guard cleared through gc), patched helpers and
+#: builtins, faked output, edited or deleted cells and timed cells attack the grader's
+#: mechanism, the same for every assignment: a01 tries each on every kind of forbidden tool
+#: (course_rnn, torch, torch autograd, numerical_gradient).  Graded everywhere they cost
+#: about ten minutes of the suite (a04 trains a tagger in every submission).
+MECHANISM_ASSIGNMENT = "a01_rnn_forward_bptt"
+RULE_KINDS = {"reference", "untouched", "first_blank", "copies_reference_source", "lying_objects",
+              "hang_when_called"}
+MECHANISM_KINDS = {k.name for k in fixtures.kinds(MECHANISM_ASSIGNMENT, "/nonexistent", 1)} - RULE_KINDS - \
+    SANDBOX_KINDS - {name for name in KIND_NAMES if name.startswith("uses_") and name.endswith("_where_forbidden")}
 
 
 def kinds_graded(assignment, course_dir, port):
     """The kinds of submission this module grades on ``assignment``."""
     return [kind for kind in fixtures.kinds(assignment, course_dir, port)
-            if not (assignment in SANDBOX_KINDS_SKIPPED_ON and kind.name in SANDBOX_KINDS)]
+            if not (assignment in SANDBOX_KINDS_SKIPPED_ON and kind.name in SANDBOX_KINDS)
+            and not (assignment != MECHANISM_ASSIGNMENT and kind.name in MECHANISM_KINDS)]
 
 
 def digest(folder):

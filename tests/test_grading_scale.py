@@ -561,7 +561,8 @@ def test_dask_grading_gives_every_catalogue_the_statuses_and_scores_of_local_gra
     gave the same submission on one machine (tests/test_grading_e2e.py's run, shared).
     The trio, the correct cases and the first three with a bug of each catalogue: the
     cluster is checked to reproduce local grading, which test_grading_e2e.py checks on every
-    case (whole catalogues here cost eight minutes of the suite and tested nothing more)."""
+    case (whole catalogues here cost eight minutes of the suite and tested nothing more).
+    On a04, whose every submission trains a tagger, the trio only (two of them train)."""
     from course_rnn.grading.paths import Course
     from course_rnn.grading.scale import grade_dask
 
@@ -569,6 +570,8 @@ def test_dask_grading_gives_every_catalogue_the_statuses_and_scores_of_local_gra
     client, url = cluster
     fixtures.write_trio(tmp_path, graded.assignment)
     cases = [c for c in graded.cases if not c.lose] + [c for c in graded.cases if c.lose][:3]
+    if graded.assignment == "a04_sequence_tasks":
+        cases = []
     write_submissions(tmp_path, graded.assignment, cases)
     results = grade_dask(Course.at(tmp_path, repo=REPO), graded.assignment, None, progress=False, client=client)
     on_dask = {r.student: (r.status, f"{r.score:g}/{r.max_score:g}" if r.score is not None else "-", r.message)

@@ -28,9 +28,12 @@ TIMES = "page-seconds.json"
 
 
 def _toc_pages(repo):
-    """The MyST Markdown sources of the pages listed in ``_toc.yml``, in the order listed."""
+    """The MyST Markdown sources of the pages listed in ``_toc.yml``, in the order listed (none
+    without a ``_toc.yml``: jupyter-book then says what is missing)."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
+    if not (Path(repo) / "_toc.yml").is_file():
+        return []
     pages = (Path(repo) / f"{docname}.md" for docname in parse_toc_yaml(Path(repo) / "_toc.yml"))
     return [path for path in pages if path.is_file()]
 
