@@ -218,7 +218,7 @@ _MEETING = _FRONT_MATTER + """
 import pathlib, time
 folder = pathlib.Path({folder!r})
 (folder / {me!r}).touch()
-for _ in range(600):          # up to 60 s for the other chapter's kernel to arrive
+for _ in range({tries}):          # up to tries/10 s for the other chapter's kernel to arrive
     if (folder / {other!r}).exists():
         break
     time.sleep(0.1)
@@ -228,12 +228,12 @@ print("{me} met {other}" if (folder / {other!r}).exists() else "{me} ran alone")
 """
 
 
-def _two_chapter_book(tmp_path, second_code=""):
+def _two_chapter_book(tmp_path, second_code="", tries=600):
     _mini_book(tmp_path, _TWO_CHAPTERS_TOC, "Two chapters follow.")
     (tmp_path / "meet").mkdir()
     for me, other, code in (("first", "second", ""), ("second", "first", second_code)):
         (tmp_path / "book" / f"{me}.md").write_text(
-            _MEETING.format(me=me, other=other, folder=str(tmp_path / "meet"), code=code))
+            _MEETING.format(me=me, other=other, folder=str(tmp_path / "meet"), code=code, tries=tries))
 
 
 @pytest.mark.slow
@@ -252,6 +252,22 @@ def test_pages_are_executed_at_the_same_time_and_sphinx_executes_none_again(tmp_
     assert text.count("Using cached notebook") == 2
     times = json.loads((tmp_path / "_build" / TIMES).read_text())
     assert set(times) == {"first.md", "second.md"}
+
+
+@pytest.mark.slow
+def test_a_page_that_asks_to_run_alone_runs_before_the_others_with_none_beside_it(tmp_path, capfd):
+    """A page with the line '# course-rnn: run alone' (its experiments train for budgets of
+    CPU seconds) is executed first, with no other kernel running: its partner never arrives,
+    and the other page, run afterwards, finds it already there."""
+    _two_chapter_book(tmp_path, second_code="# course-rnn: run alone", tries=50)
+    returncode = build_book(tmp_path)
+    output = capfd.readouterr()
+    text = output.out + output.err
+    assert returncode == 0, f"the mini book did not build:\n{text[-3000:]}"
+    html = {me: (tmp_path / "_build" / "html" / "book" / f"{me}.html").read_text() for me in ("first", "second")}
+    assert "second ran alone" in html["second"], "a page that asked to run alone had another kernel beside it"
+    assert "first met second" in html["first"]
+    assert text.index("book/second.md executed") < text.index("book/first.md executed")
 
 
 @pytest.mark.slow

@@ -10,6 +10,10 @@ cells); Sphinx then finds every page there and executes nothing again.
 A page that fails here is reported with its traceback and fails the build, as it would in
 Sphinx.  Pages that myst-nb must always execute (``execution_mode: force`` in their front
 matter, the assignment pages) are left to Sphinx.
+
+A page whose experiments train for budgets of CPU seconds gets fewer steps per CPU second
+when another kernel shares the cores, and its results move; such a page says so with a line
+``# course-rnn: run alone`` in a code cell, and runs first, with no other page beside it.
 """
 
 import json
@@ -53,6 +57,16 @@ def read_page(path, extensions=()):
         return None
     return read_myst_markdown_notebook(text, config=MdParserConfig(enable_extensions=set(extensions)),
                                        add_source_map=True, path=str(path))
+
+
+#: a code line that asks for a page to be executed with no other page running beside it
+RUN_ALONE = "# course-rnn: run alone"
+
+
+def runs_alone(notebook):
+    """True if a code cell of the page has the line ``# course-rnn: run alone``."""
+    return any(line.strip().startswith(RUN_ALONE) for cell in notebook.cells if cell.cell_type == "code"
+               for line in cell.source.splitlines())
 
 
 def _cached_mode(notebook):
@@ -100,7 +114,6 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
 
     Returns the number of pages that failed (0: every page is in the cache)."""
     from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
 
     from course_rnn.bookbuild import kernel_environment
 
@@ -123,34 +136,51 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
     if not todo:
         return 0
     times = _load_times(build_dir)
-    todo.sort(key=lambda item: -times.get(item[0].name, 0.0))
+    todo.sort(key=lambda item: (not runs_alone(item[1]), -times.get(item[0].name, 0.0)))
+    alone = [item for item in todo if runs_alone(item[1])]
+    shared = [item for item in todo if not runs_alone(item[1])]
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     timeout = execute.get("timeout", 30)
-    print(f"course-rnn: executing {len(todo)} pages, {workers} at a time", file=out, flush=True)
+    print(f"course-rnn: executing {len(todo)} pages ({len(alone)} alone first), {workers} at a time",
+          file=out, flush=True)
     failures, started = 0, time.monotonic()
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        running = {pool.submit(_execute, str(path), notebook, timeout, kernel_environment()): path
-                   for path, notebook in todo}
+        # the pages that must run alone, one after the other; then the others, side by side
+        batches = [[item] for item in alone] + ([shared] if shared else [])
         done_count = 0
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                path = running.pop(future)
-                done_count += 1
-                where = path.relative_to(repo)
-                try:
-                    notebook, seconds, error = future.result()
-                except Exception as exc:  # the worker itself died
-                    notebook, seconds, error = None, 0.0, f"{type(exc).__name__}: {exc}"
-                if error is not None:
-                    failures += 1
-                    print(f"course-rnn: error: {where} failed to execute:\n{error}", file=out, flush=True)
-                    continue
-                cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path),
-                                                          data={"execution_seconds": seconds}),
-                                            check_validity=False, overwrite=True)
-                times[path.name] = round(seconds, 1)
-                print(f"course-rnn: [{done_count}/{len(todo)}] {where} executed in {seconds:.0f} s "
-                      f"({time.monotonic() - started:.0f} s since the start)", file=out, flush=True)
+        for batch in batches:
+            running = {pool.submit(_execute, str(path), notebook, timeout, kernel_environment()): path
+                       for path, notebook in batch}
+            done_count, failed = _collect(running, cache, times, repo, len(todo), done_count, started, out)
+            failures += failed
     (build_dir / TIMES).write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
     return failures
+
+
+def _collect(running, cache, times, repo, total, done_count, started, out):
+    """Wait for the running pages; store each that succeeded in the cache.  Returns the count
+    of pages done so far and of those that failed here."""
+    from jupyter_cache.base import CacheBundleIn
+
+    failures = 0
+    while running:
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            path = running.pop(future)
+            done_count += 1
+            where = path.relative_to(repo)
+            try:
+                notebook, seconds, error = future.result()
+            except Exception as exc:  # the worker itself died
+                notebook, seconds, error = None, 0.0, f"{type(exc).__name__}: {exc}"
+            if error is not None:
+                failures += 1
+                print(f"course-rnn: error: {where} failed to execute:\n{error}", file=out, flush=True)
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path),
+                                                      data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            times[path.name] = round(seconds, 1)
+            print(f"course-rnn: [{done_count}/{total}] {where} executed in {seconds:.0f} s "
+                  f"({time.monotonic() - started:.0f} s since the start)", file=out, flush=True)
+    return done_count, failures
