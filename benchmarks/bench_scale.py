@@ -19,7 +19,7 @@ does not grow with the class is about the same at both times: the benchmark fail
 exit) if the grader's or any worker's resident set at the end exceeds its halfway value by
 more than max(10%, 10 MiB).  Every run must give the same status and score to every student.
 
-Run: ``python benchmarks/run.py scale`` (CI runs it with ``BENCH_SCALE_N=20``;
+Run: ``python benchmarks/run.py scale`` (CI runs it with ``BENCH_SCALE_N=10``;
 ``BENCH_SCALE_RUNS=local1,local2,dask`` picks runs).  What a course of 1000 students x 5
 assignments would take: benchmarks/SCALE.md.
 """

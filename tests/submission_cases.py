@@ -244,10 +244,12 @@ def graded_by_nbgrader(tmp_path_factory, assignment):
 
 
 #: Assignments whose catalogue the oracle does not score (the trio only): each a04 submission
-#: trains a tagger twice, 12 minutes of the suite for its catalogue on a loaded machine.  Its
-#: cases are scored by course-rnn in tests/test_grading_e2e.py against what their authors
-#: expect; nbgrader's rule is checked on its trio.
-ORACLE_TRIO_ONLY = {"a04_sequence_tasks"}
+#: trains a tagger twice (19 minutes of the suite for its catalogue on a loaded machine), and
+#: a03's is the largest after it (4 minutes).  Their cases are scored by course-rnn in
+#: tests/test_grading_e2e.py against what their authors expect; nbgrader's rule is checked
+#: on their trio.  (Plain nbgrader scored both catalogues as their authors expect up to
+#: the stop that introduced the oracle.)
+ORACLE_TRIO_ONLY = {"a03_lstm_gru", "a04_sequence_tasks"}
 
 
 def oracle_cases(assignment):

@@ -224,8 +224,17 @@ def page_text(path):
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
+#: Feedback pages are generated for every kind on these assignments: a01 has every kind of
+#: attack, and the others' pages are checked for their own hidden tests.  a03's 35 kinds add
+#: two minutes of feedback and nothing new (its sandbox kinds' feedback is a01's).
+FEEDBACK_SKIPPED_ON = {"a03_lstm_gru"}
+
+
 @pytest.fixture(scope="module")
 def feedback(graded, tmp_path_factory):
+    if graded.assignment in FEEDBACK_SKIPPED_ON:
+        return SimpleNamespace(generated=False, done=None, pages={})
+
     def run(_):
         done = subprocess.run([COURSE_RNN, "feedback", graded.assignment, "--course-dir", str(graded.course_dir)],
                               cwd=graded.course_dir, capture_output=True, text=True, timeout=900)
@@ -235,10 +244,12 @@ def feedback(graded, tmp_path_factory):
     pages = {}
     for page in (graded.course_dir / "feedback").glob(f"*/{graded.assignment}/*.html"):
         pages.setdefault(page.parts[-3], []).append(page)
-    return SimpleNamespace(done=SimpleNamespace(**done), pages=pages)
+    return SimpleNamespace(generated=True, done=SimpleNamespace(**done), pages=pages)
 
 
 def test_every_student_gets_a_feedback_page_without_a_hidden_test_line(graded, feedback):
+    if not feedback.generated:
+        pytest.skip(f"no feedback is generated for {graded.assignment}'s hostile course (FEEDBACK_SKIPPED_ON)")
     assert feedback.done.returncode == 0, feedback.done.stderr[-3000:]
     assert set(feedback.pages) == set(graded.kinds)
     lines = hidden_source_lines(graded.assignment)
@@ -251,7 +262,7 @@ def test_every_student_gets_a_feedback_page_without_a_hidden_test_line(graded, f
 
 
 def test_feedback_tells_the_status_and_cuts_floods_of_output(graded, feedback):
-    if graded.assignment in SANDBOX_KINDS_SKIPPED_ON:
+    if graded.assignment in SANDBOX_KINDS_SKIPPED_ON or not feedback.generated:
         pytest.skip(f"the kinds this test reads are tried on the other assignments, not {graded.assignment}")
     for name in ("hang", "memory_bomb", "kernel_exit", "deleted_test_cell", "invalid_json", "no_metadata"):
         text = " ".join(page_text(p) for p in feedback.pages[name])

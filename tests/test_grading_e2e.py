@@ -100,8 +100,9 @@ def test_grading_every_catalogue_case_exits_zero(graded):
 
 
 def test_same_score_in_every_test_cell_as_nbgrader_would_give(graded):
-    """On every student the oracle scored: the trio and the catalogue (a04: the trio only,
-    submission_cases.ORACLE_TRIO_ONLY; its cases are held to their authors' expectations)."""
+    """On every student the oracle scored: the trio and the catalogue (a03, a04: the trio
+    only, submission_cases.ORACLE_TRIO_ONLY; their cases are held to their authors'
+    expectations)."""
     oracle_scored = set(TRIO) | {case.student for case in oracle_cases(graded.assignment)}
     assert set(graded.plain) == oracle_scored and oracle_scored <= set(graded.ours)
     differ = []

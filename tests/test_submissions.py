@@ -7,8 +7,8 @@ The catalogue is scored by the IPython oracle (tests/ipython_oracle.py: the inst
 test cells restored, every cell run in order, a test cell scores if it raised nothing), once
 per test session; plain ``nbgrader autograde`` grades the solved, untouched and half-done
 releases, and must give them exactly what the oracle gives (tests/test_grading_e2e.py
-compares the sandboxed grader with the oracle on every case).  a04's catalogue, each case of
-which trains a tagger twice, is held to its authors' expectations under course-rnn only
+compares the sandboxed grader with the oracle on every case).  The catalogues of a03 and
+a04 are held to their authors' expectations under course-rnn only
 (submission_cases.ORACLE_TRIO_ONLY).
 """
 
