@@ -136,9 +136,9 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
     if not todo:
         return 0
     times = _load_times(build_dir)
-    todo.sort(key=lambda item: (not runs_alone(item[1]), -times.get(item[0].name, 0.0)))
+    todo.sort(key=lambda item: -times.get(item[0].name, 0.0))
     alone = [item for item in todo if runs_alone(item[1])]
-    shared = [item for item in todo if not runs_alone(item[1])]
+    shared = [item for item in todo if item not in alone]
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     timeout = execute.get("timeout", 30)
     print(f"course-rnn: executing {len(todo)} pages ({len(alone)} alone first), {workers} at a time",
