@@ -280,3 +280,15 @@ def test_a_page_that_fails_to_execute_is_named_and_fails_the_build(tmp_path, cap
     assert "book/second.md failed to execute" in text and "deliberately broken chapter" in text
     assert "book/first.md executed" in text, "the healthy page was not executed beside the broken one"
     assert not (tmp_path / "_build" / "html").exists(), "a book was built although a page failed"
+
+
+def test_the_committed_page_times_name_every_executed_chapter_and_only_those():
+    """``book/page-seconds.json`` orders a fresh clone's build longest first: it must know every
+    chapter that executes (a new page would start last, in table-of-contents order) and no page
+    that is gone."""
+    from course_rnn.bookexec import HINT_DIR, _cached_mode, _toc_pages, read_page
+
+    hint = json.loads((ROOT / HINT_DIR / TIMES).read_text())
+    executed = {p.name for p in _toc_pages(ROOT) if read_page(p) is not None and _cached_mode(read_page(p))}
+    assert set(hint) == executed
+    assert all(seconds > 0 for seconds in hint.values())

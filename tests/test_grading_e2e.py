@@ -29,7 +29,7 @@ from types import SimpleNamespace
 import pytest
 
 import grader_fixtures as fixtures
-from submission_cases import CATALOGUE, graded_by_oracle, load_cases, oracle_cases, write_submissions
+from submission_cases import CATALOGUE, load_cases, nbgrader_scores, oracle_cases, write_submissions
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +89,7 @@ def graded(request, tmp_path_factory):
     for line in result["stdout"].splitlines():
         student, status, score, reason = line.split("\t")
         rows[student] = SimpleNamespace(status=status, score=score, reason=reason)
-    plain = graded_by_oracle(tmp_path_factory, assignment).scores
+    plain = nbgrader_scores(tmp_path_factory, assignment)
     return SimpleNamespace(assignment=assignment, folder=folder, rows=rows, cases=cases_of(assignment),
                            plain=plain, **result)
 
@@ -102,7 +102,7 @@ def test_grading_every_catalogue_case_exits_zero(graded):
 def test_same_score_in_every_test_cell_as_nbgrader_would_give(graded):
     """On every student the oracle scored: the trio and the catalogue (a03, a04: the trio
     only, submission_cases.ORACLE_TRIO_ONLY; their cases are held to their authors'
-    expectations)."""
+    expectations; a04's trio is scored by plain nbgrader, submission_cases.NO_ORACLE)."""
     oracle_scored = set(TRIO) | {case.student for case in oracle_cases(graded.assignment)}
     assert set(graded.plain) == oracle_scored and oracle_scored <= set(graded.ours)
     differ = []

@@ -5,8 +5,9 @@ Against a real PostgreSQL 15 server that the fixture starts (Debian's ``postgres
 removed afterwards) and a real ``LocalCluster`` of worker processes.  The class is small
 (a01, the cheapest assignment): the trio and a few catalogue cases whose authors say which
 test cells they lose, so the expected scores come from the catalogue, not from the grader.
-Once per assignment, the whole catalogue graded on the cluster is compared with the local
-grading of tests/test_grading_e2e.py (its ``graded`` fixture, computed once per session).
+On a01 and a03, the trio and part of the catalogue graded on the cluster are compared with
+the local grading of tests/test_grading_e2e.py (its ``graded`` fixture, computed once per
+session).
 """
 
 import csv
@@ -302,7 +303,6 @@ def test_the_gradebook_password_is_in_no_command_line_page_csv_or_output(pg_trio
     """feedback and export on the PostgreSQL gradebook: the URL reaches nbgrader through its
     environment, never its arguments (public in ps and /proc/PID/cmdline)."""
     from course_rnn.grading.export import export_grades
-    from course_rnn.grading.feedback import generate_feedback
     from course_rnn.grading.paths import URL_VARIABLE, Course
 
     course_dir, url, grading_output, grading_children = pg_trio
@@ -313,11 +313,10 @@ def test_the_gradebook_password_is_in_no_command_line_page_csv_or_output(pg_trio
     def spy(self, args, *rest, **kwargs):
         started.append((list(map(str, args)), kwargs.get("env") or {}))
         popen(self, args, *rest, **kwargs)
-    with mock.patch.object(subprocess.Popen, "__init__", spy):
-        pages = generate_feedback(course, A01)
+    with mock.patch.object(subprocess.Popen, "__init__", spy):  # (feedback: from the command line below)
         export_grades(course, tmp_path / "grades.csv", parts=True)
     children = [(args, env) for args, env in started if "nbgrader" in " ".join(args)]
-    assert len(children) >= 2 and pages, started
+    assert children, started
     for args, env in children:
         assert not any(SECRET in arg for arg in args), args
         assert env.get(URL_VARIABLE) == url  # how it gets there instead
@@ -553,7 +552,15 @@ def test_dask_grading_gives_the_catalogue_scores_and_survives_a_killed_worker(cl
         assert len(list((tmp_path / "autograded").glob(f".course-rnn-dask{state['pid']}-*"))) == 1
 
 
+#: Where Dask grading is compared with local grading: a01 (numpy only in the sandbox) and
+#: a03 (torch loaded in it).  What the cluster adds (a task per submission, a warm zygote
+#: per worker process, results into the shared gradebook) does not depend on the
+#: assignment; a02, a04 and a05 added six minutes of grading to the suite.
+DASK_COMPARED = ("a01_rnn_forward_bptt", "a03_lstm_gru")
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("graded", DASK_COMPARED, indirect=True)
 def test_dask_grading_gives_every_catalogue_the_statuses_and_scores_of_local_grading(graded, cluster, tmp_path):
     """The trio and the catalogue of one assignment graded on a LocalCluster of two
     single-threaded worker processes into a PostgreSQL gradebook: every student gets the
@@ -562,8 +569,7 @@ def test_dask_grading_gives_every_catalogue_the_statuses_and_scores_of_local_gra
     The trio, the correct cases and the first three with a bug of each catalogue: the
     cluster is checked to reproduce local grading, which test_grading_e2e.py checks on every
     case (whole catalogues here cost eight minutes of the suite and tested nothing more).
-    On a02 and a04 the trio only (a04's submissions train a tagger; a02's cases took three
-    minutes of the suite)."""
+    On a01 and a03 only (``DASK_COMPARED``)."""
     from course_rnn.grading.paths import Course
     from course_rnn.grading.scale import grade_dask
 
@@ -571,8 +577,6 @@ def test_dask_grading_gives_every_catalogue_the_statuses_and_scores_of_local_gra
     client, url = cluster
     fixtures.write_trio(tmp_path, graded.assignment)
     cases = [c for c in graded.cases if not c.lose] + [c for c in graded.cases if c.lose][:3]
-    if graded.assignment in ("a02_generation", "a04_sequence_tasks"):
-        cases = []
     write_submissions(tmp_path, graded.assignment, cases)
     results = grade_dask(Course.at(tmp_path, repo=REPO), graded.assignment, None, progress=False, client=client)
     on_dask = {r.student: (r.status, f"{r.score:g}/{r.max_score:g}" if r.score is not None else "-", r.message)
