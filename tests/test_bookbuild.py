@@ -289,6 +289,6 @@ def test_the_committed_page_times_name_every_executed_chapter_and_only_those():
     from course_rnn.bookexec import HINT_DIR, _cached_mode, _toc_pages, read_page
 
     hint = json.loads((ROOT / HINT_DIR / TIMES).read_text())
-    executed = {p.name for p in _toc_pages(ROOT) if read_page(p) is not None and _cached_mode(read_page(p))}
+    executed = {p.name for p in _toc_pages(ROOT) if (page := read_page(p)) is not None and _cached_mode(page)}
     assert set(hint) == executed
     assert all(seconds > 0 for seconds in hint.values())
