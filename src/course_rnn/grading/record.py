@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import socket
-import sys
 import uuid
 import warnings
 from pathlib import Path
@@ -25,10 +24,7 @@ MARKER = ".course-rnn-graded.json"
 
 
 def nbgrader_api():
-    """``nbgrader.api``, imported without the optional IRI checker of jsonschema, which
-    builds a grammar at import (more than a second of CPU per run) for a string format
-    that notebooks never use."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # None: jsonschema sees it as not installed
+    """``nbgrader.api``, imported when first needed (it takes seconds)."""
     import nbgrader.api
 
     return nbgrader.api
