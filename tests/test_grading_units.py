@@ -233,3 +233,36 @@ def test_static_check_of_complex_steps_spares_prose_and_a_students_own_finite_di
     own = "def numerical_gradient(f, x, h=1e-5):\n    return (f(x + h) - f(x - h)) / (2 * h)\ng = numerical_gradient(f, 1.0)"
     assert static_violations(own, ["numerical_gradient"]) == []
     assert static_violations("g = numerical_gradient(f, 1.0)", ["numerical_gradient"])
+
+
+def test_a_gradebook_the_grader_creates_is_the_one_nbgrader_creates(tmp_path, monkeypatch):
+    """Same tables, columns and alembic revision as nbgrader.api.Gradebook makes on a new
+    database (which asks ``alembic heads`` in a subprocess), and nbgrader opens it as is."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import create_engine, inspect, text
+
+    from course_rnn.grading.record import create_gradebook, nbgrader_api
+
+    def layout(url):
+        engine = create_engine(url)
+        found = inspect(engine)
+        tables = {name: sorted(c["name"] for c in found.get_columns(name)) for name in found.get_table_names()}
+        with engine.connect() as db:
+            revision = db.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        engine.dispose()
+        return tables, revision
+
+    ours, theirs = f"sqlite:///{tmp_path / 'ours.db'}", f"sqlite:///{tmp_path / 'theirs.db'}"
+    create_gradebook(ours)
+    create_gradebook(ours)  # a second call leaves a made gradebook as it is
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    nbgrader_api().Gradebook(theirs, "course").close()  # runs alembic from the virtualenv
+    tables, revision = layout(ours)
+    assert len(tables) > 5 and "alembic_version" in tables
+    assert (tables, revision) == layout(theirs)
+    with nbgrader_api().Gradebook(ours, "course") as gb:
+        gb.add_assignment("a01")
+        assert [a.name for a in gb.assignments] == ["a01"]

@@ -341,17 +341,16 @@ def ensure_registered(course, assignment, sources):
     Gradebook, MissingEntry = api.Gradebook, api.MissingEntry
 
     url = gradebook_url(course)
-    if not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists():
-        with Gradebook(url, COURSE_ID) as gb:
-            try:
-                same = all(_registered_as(gb.find_notebook(Path(name).stem, assignment), nb)
-                           for name, nb in sources.items())
-                same = same and len(gb.find_assignment(assignment).notebooks) == len(sources)
-            except MissingEntry:
-                same = False
-        if same:
-            return
-    register(course, assignment)
+    record.create_gradebook(url)
+    with Gradebook(url, COURSE_ID) as gb:
+        try:
+            same = all(_registered_as(gb.find_notebook(Path(name).stem, assignment), nb)
+                       for name, nb in sources.items())
+            same = same and len(gb.find_assignment(assignment).notebooks) == len(sources)
+        except MissingEntry:
+            same = False
+    if not same:
+        register(course, assignment)
 
 
 def _registered_as(notebook, source):
