@@ -387,8 +387,15 @@ class _DevTools:
         """Save the whole page, 1280 px wide, as a JPEG (at most 16,000 px tall: Chromium's
         limit; about 0.3 MB a page).  Drawing all of a long page costs the browser about half a
         CPU second."""
-        shot = self.call("Page.captureScreenshot", format="jpeg", quality=80, captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": 1280, "height": min(height, 16_000), "scale": 1})
+        # a window as tall as the page (captureBeyondViewport drew some pages laid out at
+        # another width, their left part cut off), then the window as it was
+        self.call("Emulation.setDeviceMetricsOverride", width=1280, height=min(height, 16_000),
+                  deviceScaleFactor=1, mobile=False)
+        try:
+            self.call("Runtime.evaluate", expression="window.scrollTo(0, 0)")  # a long page from its top
+            shot = self.call("Page.captureScreenshot", format="jpeg", quality=80)
+        finally:
+            self.call("Emulation.clearDeviceMetricsOverride")
         Path(path).write_bytes(base64.b64decode(shot["data"]))
 
     def close(self):
