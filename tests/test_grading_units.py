@@ -238,13 +238,10 @@ def test_static_check_of_complex_steps_spares_prose_and_a_students_own_finite_di
 def test_a_gradebook_the_grader_creates_is_the_one_nbgrader_creates(tmp_path, monkeypatch):
     """Same tables, columns and alembic revision as nbgrader.api.Gradebook makes on a new
     database (which asks ``alembic heads`` in a subprocess), and nbgrader opens it as is."""
-    import os
-    import sys
-    from pathlib import Path
-
     from sqlalchemy import create_engine, inspect, text
 
     from course_rnn.grading.record import create_gradebook, nbgrader_api
+    from course_rnn.grading.runner import nbgrader_env
 
     def layout(url):
         engine = create_engine(url)
@@ -258,8 +255,8 @@ def test_a_gradebook_the_grader_creates_is_the_one_nbgrader_creates(tmp_path, mo
     ours, theirs = f"sqlite:///{tmp_path / 'ours.db'}", f"sqlite:///{tmp_path / 'theirs.db'}"
     create_gradebook(ours)
     create_gradebook(ours)  # a second call leaves a made gradebook as it is
-    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-    nbgrader_api().Gradebook(theirs, "course").close()  # runs alembic from the virtualenv
+    monkeypatch.setenv("PATH", nbgrader_env()["PATH"])  # nbgrader runs alembic from the virtualenv
+    nbgrader_api().Gradebook(theirs, "course").close()
     tables, revision = layout(ours)
     assert len(tables) > 5 and "alembic_version" in tables
     assert (tables, revision) == layout(theirs)
