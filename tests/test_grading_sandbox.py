@@ -295,3 +295,100 @@ def test_threads_in_a_guarded_part_are_fair_and_watched(torch_slot):
     assert replies["fair"] == (sum(abs(i) for i in range(-3, 3)), [])
     value, violations = replies["cheat"]
     assert value == 6.0 and [v[:2] for v in violations] == [["part_b", "torch.autograd"]], violations
+
+
+def test_the_cpu_seconds_of_a_call_are_counted_by_the_parent_whatever_the_child_claims(slot):
+    """A hidden test can fail an answer by its cost (a01 Part E, a05 Part D: numerical
+    differentiation costs a forward pass per parameter): the seconds are those of the child's
+    processes as the grader reads them, so work in a thread or in a process the call waits for
+    counts, and a student who patches ``resource`` in the sandbox lowers nothing."""
+    from course_rnn.grading.checks import call_cpu_seconds
+    from course_rnn.grading.hidden import Proxy, Session
+
+    session = Session(slot, {}, time.monotonic() + 120)
+    try:
+        session.request({"op": "cell", "index": 1, "source": (
+            "import os, resource, threading, time\n"
+            "resource.getrusage = lambda who: resource.struct_rusage((0.0,) * 16)\n"
+            "def spin(seconds):\n"
+            "    end = time.process_time() + seconds\n"
+            "    while time.process_time() < end:\n"
+            "        pass\n"
+            "def costly(x):\n"
+            "    worker = threading.Thread(target=spin, args=(0.3,))\n"
+            "    worker.start(); worker.join()\n"
+            "    pid = os.fork()\n"
+            "    if pid == 0:\n"
+            "        spin(0.3)\n"
+            "        os._exit(0)\n"
+            "    os.waitpid(pid, 0)\n"
+            "    return x + 1\n"
+            "def cheap(x):\n"
+            "    return x + 1\n")})
+        value, costly = call_cpu_seconds(Proxy(session, "costly"), 1.0)
+        _, cheap = call_cpu_seconds(Proxy(session, "cheap"), 1.0)
+    finally:
+        session.close()
+    assert value == 2.0
+    assert costly >= 0.5, f"0.6 s of work in a thread and a waited-for process counted as {costly:.2f} s"
+    assert cheap < 0.2, cheap
+
+
+def test_the_cpu_seconds_of_a_call_in_one_process_are_the_process_and_its_waited_children():
+    """Under Jupyter or plain nbgrader the same helper measures this process."""
+    from course_rnn.grading.checks import call_cpu_seconds
+
+    def spin(seconds):
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+        return "done"
+
+    value, seconds = call_cpu_seconds(spin, 0.3)
+    assert value == "done" and 0.28 <= seconds < 1.0
+    _, idle = call_cpu_seconds(time.sleep, 0.3)
+    assert idle < 0.1
+
+
+def test_a_call_can_see_earlier_parts_replaced_by_the_tests_own_functions(slot):
+    """``call_with``: a part that builds on an earlier one is graded through the reference of
+    that one.  Each call of a replaced name runs here, on plain data; an error it raises is an
+    ordinary exception in the student's code; the student's own function is back afterwards."""
+    from course_rnn.grading.checks import call_with
+    from course_rnn.grading.hidden import Proxy, Session
+
+    seen = []
+
+    def double(values):
+        seen.append(values)
+        if values is None:
+            raise ValueError("no values")
+        return np.asarray(values) * 2.0
+
+    session = Session(slot, {}, time.monotonic() + 120)
+    try:
+        session.request({"op": "cell", "index": 1, "source": (
+            "import numpy as np\n"
+            "def double(values):\n    return list(values)\n"
+            "def total(x):\n    return float(np.sum(double(x)))\n"
+            "def careful():\n"
+            "    try:\n        double(None)\n    except Exception as error:\n        return f'{type(error).__name__}: {error}'\n")})
+        total = Proxy(session, "total")
+        own = total(np.arange(3.0))
+        replaced = call_with(total, {"double": double}, np.arange(3.0))
+        refused = call_with(Proxy(session, "careful"), {"double": double})
+        again = total(np.arange(3.0))
+    finally:
+        session.close()
+    assert (own, replaced, again) == (3.0, 6.0, 3.0)
+    assert np.array_equal(seen[0], np.arange(3.0)) and seen[1] is None
+    assert refused.startswith("RuntimeError") and "no values" in refused
+
+
+def test_call_with_in_one_process_replaces_the_names_for_the_call_only():
+    from course_rnn.grading.checks import call_with
+
+    namespace = {}
+    exec("def double(v):\n    return v\ndef total(v):\n    return double(v) + 1\n", namespace)
+    assert call_with(namespace["total"], {"double": lambda v: 2 * v}, 5) == 11
+    assert namespace["total"](5) == 6

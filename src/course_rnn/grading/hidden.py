@@ -72,8 +72,19 @@ class Proxy:
 
     def __init__(self, session, name):
         self._session, self._name = session, name
+        self.cpu_seconds = None  # CPU seconds the last call used in the sandbox
+
 
     def __call__(self, *args, **kwargs):
+        return self._call(args, kwargs, {})
+
+    def with_references(self, references, *args, **kwargs):
+        """Call the student's function with the names in ``references`` (the task's earlier
+        functions) replaced, for this call only, by the test's own functions, which run here on
+        the plain data the student's code passes them."""
+        return self._call(args, kwargs, dict(references))
+
+    def _call(self, args, kwargs, references):
         try:
             tree, blob = wire.encode((args, kwargs))
         except wire.WireError as error:
@@ -83,13 +94,21 @@ class Proxy:
         if hung:  # a hang costs every test that calls it, but the time limit once, not in each
             raise StudentError.of("TimeoutError", f"TimeoutError: {self._name} {hung} earlier in grading, "
                                                   f"so it was not called again")
+        self.cpu_seconds = None
         try:
-            reply, data = self._session.request({"op": "call", "name": self._name, "args": tree}, blob)
+            reply, data = self._session.request(
+                {"op": "call", "name": self._name, "args": tree, "substitute": sorted(references)}, blob,
+                serve=lambda name, a, k: references[name](*a, **k))
         except Lost as lost:
             where = self._session.ran_out(lost, self._name)
             if where is None:
                 raise
             raise Lost(TIMED_OUT, f"{lost.reason} in {where}") from None
+        # the slot's processes as the parent counts them; the child's own count where there are
+        # no cgroups (student code in the child could lower that one, never the parent's)
+        reported = reply.get("cpu")
+        reported = float(reported) if isinstance(reported, (int, float)) and reported == reported else 0.0
+        self.cpu_seconds = max(self._session.connection.cpu_seconds, reported)
         if reply.get("error"):
             error = reply["error"]
             raise StudentError.of(error.get("type"), str(error.get("message", "error"))[:2000],
@@ -149,9 +168,9 @@ class Session:
                 self.request(request)
         return self.connection
 
-    def request(self, header, blob=b""):
+    def request(self, header, blob=b"", serve=None):
         """``header`` to the child (with the functions it must no longer run); its reply."""
-        reply, data = self.child().request(dict(header, hung=sorted(self.hung)), blob)
+        reply, data = self.child().request(dict(header, hung=sorted(self.hung)), blob, serve=serve)
         self.violations.extend(reply.get("violations", []))
         return reply, data
 

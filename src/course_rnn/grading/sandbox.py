@@ -362,9 +362,9 @@ class Slot:
         the sandbox's own: the child and whatever it started (0 without cgroups)."""
         ticks = 0
         for pid in self.cgroups.pids() - set(self.keep):
-            try:  # /proc/PID/stat: utime and stime are fields 14 and 15, after "(comm)"
+            try:  # /proc/PID/stat: utime, stime, and the same of waited-for children: fields 14-17
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])
+                ticks += sum(int(f) for f in fields[11:15])
             except (OSError, IndexError, ValueError):
                 pass
         return ticks / os.sysconf("SC_CLK_TCK")
@@ -394,16 +394,19 @@ class Connection:
 
     def __init__(self, slot, sock):
         self.slot, self.sock, self.alive = slot, sock, True
+        self.cpu_seconds = 0.0  # what the child's processes used in the last request (0 without cgroups)
         self.deadline = time.monotonic() + WALL_FACTOR * slot.limits.submission_seconds
         self.stream = _DeadlineStream(sock)
         self.request({"op": "hello"}, expect="ready", send=False)
 
-    def request(self, header, blob=b"", expect=None, send=True):
+    def request(self, header, blob=b"", expect=None, send=True, serve=None):
         """Send ``header`` and return the child's reply ``(header, blob)``.
 
         The child ends itself when the cell or call has used the slot's ``seconds`` of CPU time
         (after naming the function to charge); the wall-clock deadline here is only a backstop,
-        several times larger, for code that sleeps or blocks.  A child still using CPU when
+        several times larger, for code that sleeps or blocks.  While a call runs, the child may
+        ask for a reference function the call sees in place of the student's (``op:
+        reference``); ``serve(name, args, kwargs)`` answers it.  A child still using CPU when
         the backstop comes is starved by a busy machine, not blocked: it gets another window
         (up to ``STARVED_WINDOWS`` in all), so that how busy the machine is does not change a
         grade.
@@ -416,6 +419,7 @@ class Connection:
         until = min(start + backstop, self.deadline)
         self.stream.until = until
         used = [self.slot.child_cpu_seconds()]
+        first = used[0]
 
         def still_running():
             """At the backstop: another window if the child used CPU in the last one."""
@@ -432,13 +436,17 @@ class Connection:
             if send:
                 wire.send(self.stream, header, blob)
             reply, data = wire.receive(self.stream)
-            while reply.get("op") == "hung":  # the child names the function that ran out of time
-                name = reply.get("function")
-                self.running_late = name if isinstance(name, str) and name.isidentifier() else None
-                out_of_cpu = out_of_cpu or reply.get("cpu") is True
+            while reply.get("op") in ("hung", "reference"):
+                if reply["op"] == "reference":
+                    self._serve(serve, reply, data)
+                else:  # the child names the function that ran out of time
+                    name = reply.get("function")
+                    self.running_late = name if isinstance(name, str) and name.isidentifier() else None
+                    out_of_cpu = out_of_cpu or reply.get("cpu") is True
                 reply, data = wire.receive(self.stream)
             if expect is not None and reply.get("op") != expect:
                 raise wire.WireError(f"expected {expect!r}, got {reply.get('op')!r}")
+            self.cpu_seconds = self.slot.child_cpu_seconds() - first
             return reply, data
         except TimeoutError:
             whole = self.stream.until == self.deadline
@@ -448,6 +456,26 @@ class Connection:
             if out_of_cpu:
                 self.lose(f"used more than {cpu:g} s of CPU time")
             self.lose(None if isinstance(error, (EOFError, OSError)) else f"broke the grader's protocol ({error})")
+
+    def _serve(self, serve, request, data):
+        """Answer a child's request for a reference function, with its result or the error it
+        raised.  Anything else stopping it here (a test out of its time) ends the child, whose
+        next message would otherwise be read as the reply to another request."""
+        name = request.get("name")
+        try:
+            if serve is None:
+                raise LookupError(f"no reference function {name!r} stands in here")
+            args, kwargs = wire.decode(request.get("args"), data)
+            tree, blob = wire.encode(serve(name, args, kwargs))
+            reply = {"op": "reference-result", "value": tree, "error": None}
+        except Exception as error:  # the reference refused what the student's code passed it
+            reply, blob = {"op": "reference-result", "error": f"{type(error).__name__}: {error}"[:500]}, b""
+        except BaseException:
+            self.alive = False
+            self.sock.close()
+            self.slot.end()
+            raise
+        wire.send(self.stream, reply, blob)
 
     def lose(self, reason):
         self.alive = False
