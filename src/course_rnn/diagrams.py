@@ -37,6 +37,8 @@ COLOURS = {
 
 #: the widest drawing, in inches (96 px per inch fill the book's 676 px column)
 MAX_INCHES = 7.0
+#: the smallest text, in points, as the book shows a drawing (scaled to its column's width)
+MIN_POINTS = 10.0
 
 
 class DiagramFigure(Figure):
@@ -80,7 +82,7 @@ class Diagram:
                              fc=COLOURS[kind], ec=style.pop("ec", "#333333"), lw=style.pop("lw", 1.2),
                              **style)
         self.ax.add_patch(box)
-        self.ax.text(x, y, label, ha="center", va="center", fontsize=fontsize)
+        self.ax.text(x, y, label, ha="center", va="center", fontsize=self.points(fontsize))
         self.boxes[name] = box
         return box
 
@@ -107,7 +109,7 @@ class Diagram:
             (xa, ya), (xb, yb) = self._centre(box_a), self._centre(box_b)
             x = xa + label_at * (xb - xa) + label_offset[0]
             y = ya + label_at * (yb - ya) + label_offset[1]
-            self.ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, color=color)
+            self.ax.text(x, y, label, ha="center", va="center", fontsize=self.points(fontsize), color=color)
         return arrow
 
     def loop(self, name, label=None, side="right", color="#333333", fontsize=9):
@@ -125,11 +127,17 @@ class Diagram:
                                 connectionstyle="arc3,rad=1.6")
         self.ax.add_patch(arrow)
         if label:
-            self.ax.text(*text_at, label, ha="center", va="center", fontsize=fontsize, color=color)
+            self.ax.text(*text_at, label, ha="center", va="center", fontsize=self.points(fontsize), color=color)
         return arrow
 
     def text(self, xy, s, **kwargs):
         """Free text at ``xy`` (centred), for captions inside the drawing."""
         kwargs.setdefault("ha", "center")
         kwargs.setdefault("va", "center")
+        kwargs["fontsize"] = self.points(kwargs.get("fontsize", 10))
         return self.ax.text(*xy, s, **kwargs)
+
+    def points(self, size):
+        """``size`` in points, raised so that the book, which shows the drawing at the width
+        of its column (``MAX_INCHES``), shows it at ``MIN_POINTS`` or more."""
+        return max(float(size), MIN_POINTS * self.figure.get_figwidth() / MAX_INCHES)

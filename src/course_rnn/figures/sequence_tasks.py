@@ -122,7 +122,7 @@ def bidirectional_classifier(words=("the", "film", "is", "a", "gem")):
     right = 1.0 + 1.7 * T + 0.2
     d.node("cat", (right, 2.55), "$[\\overrightarrow{h}_T ; \\overleftarrow{h}_1]$", kind="plain",
            w=1.4, fontsize=9)
-    d.node("soft", (right, 4.1), "FFN + softmax", kind="output", w=1.6, fontsize=9)
+    d.node("soft", (right, 4.1), "FFN + softmax", kind="output", w=2.0, fontsize=9)
     d.edge(f"f{T - 1}", "cat", color=FORWARD)
     d.edge("b0", "cat", color=BACKWARD, rad=-0.25)
     d.edge("cat", "soft")
@@ -148,6 +148,6 @@ def char_word_embedding(word="bill"):
            kind="output", w=2.4, fontsize=9)
     d.edge(f"f{n - 1}", "e", color=FORWARD)
     d.edge("b0", "e", color=BACKWARD, rad=-0.35)
-    d.node("tagger", (right, 4.2), "word-level BiLSTM tagger", kind="plain", w=2.4, fontsize=9)
+    d.node("tagger", (right, 4.2), "word-level BiLSTM tagger", kind="plain", w=2.9, fontsize=9)
     d.edge("e", "tagger")
     return d.figure
