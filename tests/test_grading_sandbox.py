@@ -297,6 +297,15 @@ def test_threads_in_a_guarded_part_are_fair_and_watched(torch_slot):
     assert value == 6.0 and [v[:2] for v in violations] == [["part_b", "torch.autograd"]], violations
 
 
+#: a loop that uses ``seconds`` of this process's CPU time (in the sandbox, in a cell's source)
+SPIN = ("import time\n"
+        "def spin(seconds):\n"
+        "    end = time.process_time() + seconds\n"
+        "    while time.process_time() < end:\n"
+        "        pass\n"
+        "    return 'done'\n")
+
+
 def test_the_cpu_seconds_of_a_call_are_counted_by_the_parent_whatever_the_child_claims(slot):
     """A hidden test can fail an answer by its cost (a01 Part E, a05 Part D: numerical
     differentiation costs a forward pass per parameter): the seconds are those of the child's
@@ -307,13 +316,9 @@ def test_the_cpu_seconds_of_a_call_are_counted_by_the_parent_whatever_the_child_
 
     session = Session(slot, {}, time.monotonic() + 120)
     try:
-        session.request({"op": "cell", "index": 1, "source": (
-            "import os, resource, threading, time\n"
+        session.request({"op": "cell", "index": 1, "source": SPIN + (
+            "import os, resource, threading\n"
             "resource.getrusage = lambda who: resource.struct_rusage((0.0,) * 16)\n"
-            "def spin(seconds):\n"
-            "    end = time.process_time() + seconds\n"
-            "    while time.process_time() < end:\n"
-            "        pass\n"
             "def costly(x):\n"
             "    worker = threading.Thread(target=spin, args=(0.3,))\n"
             "    worker.start(); worker.join()\n"
@@ -338,13 +343,9 @@ def test_the_cpu_seconds_of_a_call_in_one_process_are_the_process_and_its_waited
     """Under Jupyter or plain nbgrader the same helper measures this process."""
     from course_rnn.grading.checks import call_cpu_seconds
 
-    def spin(seconds):
-        end = time.process_time() + seconds
-        while time.process_time() < end:
-            pass
-        return "done"
-
-    value, seconds = call_cpu_seconds(spin, 0.3)
+    namespace = {}
+    exec(SPIN, namespace)
+    value, seconds = call_cpu_seconds(namespace["spin"], 0.3)
     assert value == "done" and 0.28 <= seconds < 1.0
     _, idle = call_cpu_seconds(time.sleep, 0.3)
     assert idle < 0.1

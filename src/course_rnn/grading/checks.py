@@ -49,6 +49,16 @@ def check_array(name, got, want, rtol=RTOL, atol=ATOL, hint=""):
             f"(rtol={rtol:.0e}, atol={atol:.0e}). {hint}".rstrip())
 
 
+def _proxy_class():
+    """The grader's proxy of a student function (a tuple to test nothing against in an
+    edition without the grader)."""
+    try:
+        from course_rnn.grading.hidden import Proxy
+    except ImportError:
+        return ()
+    return Proxy
+
+
 def call_cpu_seconds(function, *args, references=None, **kwargs):
     """``(function(*args, **kwargs), CPU seconds the call used)``, with ``references`` as in
     :func:`call_with` (the seconds are then those of the student's code alone).
@@ -59,22 +69,14 @@ def call_cpu_seconds(function, *args, references=None, **kwargs):
     where a wrong method is right by value but costs far more: numerical differentiation needs
     at least one forward pass per parameter, an analytic gradient a few in all.
     """
-    try:
-        from course_rnn.grading.hidden import Proxy  # (a student function seen from the grader)
-    except ImportError:  # (an edition without the grader)
-        Proxy = ()
-    if isinstance(function, Proxy):
+    if isinstance(function, _proxy_class()):
         result = function.with_references(references or {}, *args, **kwargs)
         return result, function.cpu_seconds
-    import resource
+    from course_rnn.grading.child import process_cpu_seconds
 
-    def used():
-        own, waited = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
-
-    start = used()
+    start = process_cpu_seconds()
     result = call_with(function, references or {}, *args, **kwargs)
-    return result, used() - start
+    return result, process_cpu_seconds() - start
 
 
 def call_with(function, references, *args, **kwargs):
@@ -86,26 +88,14 @@ def call_with(function, references, *args, **kwargs):
     replaced name comes back here, as plain data; in one process (Jupyter, plain nbgrader) the
     names are replaced in the student's namespace for the duration of the call.
     """
-    try:
-        from course_rnn.grading.hidden import Proxy
-    except ImportError:  # (an edition without the grader)
-        Proxy = ()
-    if isinstance(function, Proxy):
+    if isinstance(function, _proxy_class()):
         return function.with_references(references, *args, **kwargs)
     import sys
 
-    namespace = getattr(function, "__globals__", None) or vars(sys.modules["__main__"])
-    missing = object()
-    saved = {name: namespace.get(name, missing) for name in references}
-    namespace.update(references)
-    try:
+    from course_rnn.grading.child import replaced
+
+    with replaced(getattr(function, "__globals__", None) or vars(sys.modules["__main__"]), references):
         return function(*args, **kwargs)
-    finally:
-        for name, value in saved.items():
-            if value is missing:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = value
 
 
 def call_or_through(function, arguments, references, right):

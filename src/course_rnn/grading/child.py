@@ -17,6 +17,7 @@ Everything said to the parent goes through ``wire`` (JSON and ``.npz``), never p
 """
 
 import ast
+import contextlib
 import functools
 import importlib.util
 import io
@@ -490,18 +491,8 @@ class Child:
         request to the parent): a part is then graded on its own work where an earlier part it
         builds on is wrong."""
         names = [n for n in request.get("substitute") or [] if isinstance(n, str) and n.isidentifier()]
-        missing = object()
-        saved = {n: self.namespace.get(n, missing) for n in names}
-        for n in names:
-            self.namespace[n] = self._reference(n)
-        try:
+        with replaced(self.namespace, {n: self._reference(n) for n in names}):
             return self._call(request, blob)
-        finally:
-            for n, value in saved.items():
-                if value is missing:
-                    self.namespace.pop(n, None)
-                else:
-                    self.namespace[n] = value
 
     def _reference(self, name):
         """``name`` as the parent's reference: the arguments go to the parent as plain data,
@@ -544,13 +535,13 @@ class Child:
             self.running = name
             if tools:
                 self.guard.enter(part, tools)
-            cpu = _cpu_seconds()
+            cpu = process_cpu_seconds()
             self.arm()
             try:
                 value = function(*args, **kwargs)
             finally:
                 self.disarm()
-                cpu = _cpu_seconds() - cpu
+                cpu = process_cpu_seconds() - cpu
                 if tools:
                     self.guard.leave()
                 self.running = None
@@ -574,11 +565,28 @@ class Child:
         return {"op": "result", "value": tree, "error": None, "cpu": cpu}, data
 
 
-def _cpu_seconds():
+def process_cpu_seconds():
     """CPU seconds of this process, its threads and the processes it waited for (what the
     child reports of a call; the parent measures the slot's processes itself as well)."""
     own, waited = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
+
+
+@contextlib.contextmanager
+def replaced(namespace, values):
+    """``namespace`` with ``values`` in place of its entries of the same names while the block
+    runs; then each name is back as it was (or absent, if it was)."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in values}
+    namespace.update(values)
+    try:
+        yield namespace
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 def _hung_stub(name):

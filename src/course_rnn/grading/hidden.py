@@ -74,7 +74,6 @@ class Proxy:
         self._session, self._name = session, name
         self.cpu_seconds = None  # CPU seconds the last call used in the sandbox
 
-
     def __call__(self, *args, **kwargs):
         return self._call(args, kwargs, {})
 
