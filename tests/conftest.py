@@ -91,7 +91,7 @@ def built_book():
             digest, package_changed = stale_cache(ROOT, ROOT / "_build")
             if package_changed:
                 clear_cache(ROOT / "_build")
-            assert execute_into_cache(ROOT, ROOT / "_build") == 0, "a page of the book failed to execute"
+            assert execute_into_cache(ROOT, ROOT / "_build") == [], "a page of the book failed to execute"
             result = _build_book(ROOT, "--all")
             assert result.returncode == 0, (
                 f"jupyter-book build failed (exit {result.returncode}):\n"

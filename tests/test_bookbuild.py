@@ -278,6 +278,10 @@ def test_a_page_that_fails_to_execute_is_named_and_fails_the_build(tmp_path, cap
     text = output.out + output.err
     assert returncode != 0
     assert "book/second.md failed to execute" in text and "deliberately broken chapter" in text
+    # the last lines name the page and its error, so a log cut in the middle still says what failed
+    last = text.strip().splitlines()[-2:]
+    assert "book/second.md failed to execute: RuntimeError: deliberately broken chapter" in last[0], last
+    assert "1 page(s) failed" in last[1], last
     assert "book/first.md executed" in text, "the healthy page was not executed beside the broken one"
     assert not (tmp_path / "_build" / "html").exists(), "a book was built although a page failed"
 

@@ -111,8 +111,12 @@ def build_book(repo, all_pages=False, path_output=None, patterns=WATCHED, extra_
             print("course-rnn: the package or a released notebook changed since the last build: "
                   "executing every page again", flush=True)
         clear_cache(build_dir)
-    if execute_into_cache(repo, build_dir):
-        print("course-rnn: error: a page failed to execute (above); the book was not built", file=sys.stderr)
+    failed = execute_into_cache(repo, build_dir)
+    if failed:
+        for page, line in failed:
+            print(f"course-rnn: error: {page} failed to execute: {line}", file=sys.stderr)
+        print(f"course-rnn: error: {len(failed)} page(s) failed to execute (tracebacks above); "
+              "the book was not built", file=sys.stderr)
         return 1
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(repo),
                "--warningiserror", "--keep-going", *extra_args]

@@ -82,7 +82,19 @@ def _execute(path, notebook, timeout, environment):
     os.environ.update(environment)
     result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout,
                                  allow_errors=False, meta_override=True)
-    return notebook, result.time, (result.exc_string if result.err is not None else None)
+    if result.err is None:
+        return notebook, result.time, None
+    return notebook, result.time, (error_line(result.err), result.exc_string)
+
+
+def error_line(exc):
+    """One line saying what failed: the cell's exception and its message (an assertion's
+    "claim ... no longer holds"), which the long cell source and traceback bury."""
+    name, value = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if name is None:
+        name, value = type(exc).__name__, str(exc)
+    first = (str(value).strip().splitlines() or [""])[0]
+    return f"{name}: {first[:300]}" if first else str(name)
 
 
 #: Where the repository keeps a copy of ``page-seconds.json`` (measured in a build, copied by
@@ -118,7 +130,8 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
     """Execute every page of the book that is not in ``build_dir``'s jupyter-cache, ``workers``
     kernels at a time (default: one per core), longest first; store each in the cache.
 
-    Returns the number of pages that failed (0: every page is in the cache)."""
+    Returns the pages that failed, as ``(page, one line saying what failed)`` pairs (empty:
+    every page is in the cache)."""
     from jupyter_cache import get_cache
 
     from course_rnn.bookbuild import kernel_environment
@@ -127,7 +140,7 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
     config = _config(repo)
     execute = config.get("execute", {})
     if execute.get("execute_notebooks", "cache") != "cache":
-        return 0
+        return []
     extensions = config.get("parse", {}).get("myst_enable_extensions", ())
     cache = get_cache(build_dir / ".jupyter_cache")
     todo = []
@@ -140,7 +153,7 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
         except KeyError:
             todo.append((path, notebook))
     if not todo:
-        return 0
+        return []
     times = _load_times(build_dir)
     order = {**_load_times(repo / HINT_DIR), **times}  # a fresh clone: the committed hint
     todo.sort(key=lambda item: -order.get(item[0].name, 0.0))
@@ -150,7 +163,7 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
     timeout = execute.get("timeout", 30)
     print(f"course-rnn: executing {len(todo)} pages ({len(alone)} alone first), {workers} at a time",
           file=out, flush=True)
-    failures, started = 0, time.monotonic()
+    failures, started = [], time.monotonic()
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         # the pages that must run alone, one after the other; then the others, side by side
         batches = [[item] for item in alone] + ([shared] if shared else [])
@@ -159,17 +172,17 @@ def execute_into_cache(repo, build_dir, workers=None, out=None):
             running = {pool.submit(_execute, str(path), notebook, timeout, kernel_environment()): path
                        for path, notebook in batch}
             done_count, failed = _collect(running, cache, times, repo, len(todo), done_count, started, out)
-            failures += failed
+            failures.extend(failed)
     (build_dir / TIMES).write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
     return failures
 
 
 def _collect(running, cache, times, repo, total, done_count, started, out):
     """Wait for the running pages; store each that succeeded in the cache.  Returns the count
-    of pages done so far and of those that failed here."""
+    of pages done so far and the ``(page, what failed)`` pairs of those that failed here."""
     from jupyter_cache.base import CacheBundleIn
 
-    failures = 0
+    failures = []
     while running:
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
@@ -179,10 +192,11 @@ def _collect(running, cache, times, repo, total, done_count, started, out):
             try:
                 notebook, seconds, error = future.result()
             except Exception as exc:  # the worker itself died
-                notebook, seconds, error = None, 0.0, f"{type(exc).__name__}: {exc}"
+                notebook, seconds, error = None, 0.0, (error_line(exc), f"{type(exc).__name__}: {exc}")
             if error is not None:
-                failures += 1
-                print(f"course-rnn: error: {where} failed to execute:\n{error}", file=out, flush=True)
+                line, details = error
+                failures.append((str(where), line))
+                print(f"course-rnn: error: {where} failed to execute ({line}):\n{details}", file=out, flush=True)
                 continue
             cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path),
                                                       data={"execution_seconds": seconds}),
