@@ -52,6 +52,11 @@ def static_violations(source, tools):
     # run time, by its code
     own = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     own |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    # the same for a recurrent layer's name given to the student's own function or class
+    # (``def lstm_cell(...)`` built from tensor operations, called as ``lstm_cell`` or
+    # ``self.lstm_cell``); torch's (``torch.lstm_cell``, ``nn.LSTMCell``) is still seen here,
+    # and any use at run time by the guard
+    defined = own | {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
         if "numerical_gradient" in tools and isinstance(node, ast.Constant) and (
@@ -70,10 +75,17 @@ def static_violations(source, tools):
             for tool in ("course_rnn", "torch.autograd", "torch"):
                 if tool in tools and (module == tool or module.startswith(tool + ".")):
                     found.append(f"imports {module} (line {line})")
+            # ``from torch.nn import LSTMCell as cell``: the layer under a name of the student's
+            if "torch.nn.rnn" in tools and (module.startswith("torch.") or module.startswith("torch._")) and (
+                    module.rsplit(".", 1)[-1] in RECURRENT or module.startswith("torch.nn.modules.rnn")):
+                found.append(f"imports torch's recurrent layers ({module}, line {line})")
+        mine = False                      # a name the cell defines, used as the cell's own
         if isinstance(node, ast.Name):
             name = node.id
+            mine = name in defined
         elif isinstance(node, ast.Attribute):
             name = node.attr
+            mine = name in defined and isinstance(node.value, ast.Name) and node.value.id == "self"
         elif isinstance(node, ast.keyword):
             name = node.arg
         else:
@@ -84,7 +96,7 @@ def static_violations(source, tools):
             found.append(f"uses torch (line {line})")
         if "torch.autograd" in tools and name in AUTOGRAD:
             found.append(f"uses torch's automatic differentiation ({name}, line {line})")
-        if "torch.nn.rnn" in tools and name in RECURRENT:
+        if "torch.nn.rnn" in tools and name in RECURRENT and not mine:
             found.append(f"uses torch's recurrent layers ({name}, line {line})")
         if "numerical_gradient" in tools and name == "numerical_gradient" and name not in own:
             found.append(f"calls numerical_gradient (line {line})")
