@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -162,7 +163,10 @@ def beam_cases():
     """The models and cases of test_beam_search, read from the hidden cell itself."""
     code = source_of(cells_by_grade_id(read(SOURCE))["test_beam_search"])
     namespace = {"np": np}
-    exec(code[code.index("def random_model"):code.index("def own_step")], namespace)
+    # (the hidden code is the body of a function: its lines are indented)
+    start = code.rindex("\n", 0, code.index("def random_model")) + 1
+    end = code.rindex("\n", 0, code.index("def own_step")) + 1
+    exec(textwrap.dedent(code[start:end]), namespace)
     cases = ast.literal_eval(re.search(r"BEAM_CASES = (\[.*?\])\n", code, re.S)[1])
     return namespace, cases
 
