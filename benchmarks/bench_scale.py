@@ -268,8 +268,11 @@ def halfway_by_count(points, end):
     had graded half of the submissions it graded in all (``end[3]``); the end is ``end``."""
     half_count = end[3] / 2
     after = [rss for _, rss, _, graded in points if half_count <= graded < end[3]][:3]
-    if not after:  # too few samples (a tiny class): by time
-        return halfway_and_end([p[:3] for p in points], end[:3])
+    if not after:
+        # too few samples (a tiny class, or a worker a busy machine left with one or two
+        # submissions): from its first graded submission, so that the start-up it did before
+        # it (imports, the warm sandbox: 119 -> 134 MiB in a CI replica) is not taken for growth
+        after = [rss for _, rss, _, graded in points if graded >= 1][:3] or [end[1]]
     peak = max([hwm for _, _, hwm, _ in points] + [end[2]])
     return sorted(after)[len(after) // 2], end[1], peak
 
