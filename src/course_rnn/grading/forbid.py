@@ -76,7 +76,7 @@ def static_violations(source, tools):
                 if tool in tools and (module == tool or module.startswith(tool + ".")):
                     found.append(f"imports {module} (line {line})")
             # ``from torch.nn import LSTMCell as cell``: the layer under a name of the student's
-            if "torch.nn.rnn" in tools and (module.startswith("torch.") or module.startswith("torch._")) and (
+            if "torch.nn.rnn" in tools and module.startswith("torch.") and (
                     module.rsplit(".", 1)[-1] in RECURRENT or module.startswith("torch.nn.modules.rnn")):
                 found.append(f"imports torch's recurrent layers ({module}, line {line})")
         mine = False                      # a name the cell defines, used as the cell's own
